@@ -1,0 +1,111 @@
+package dev.tandem.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.kubernetes.api.model.Condition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What the operator observed and did. Built as a whole by the status aggregator. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"observedGeneration", "phase", "targetPhase", "step", "message", "pointOfNoReturnTime",
+        "plan", "database", "lastError", "nextRetryTime", "history", "conditions"})
+public class SchemaMigrationStatus {
+    @JsonPropertyDescription("The metadata.generation this status describes.")
+    private Long observedGeneration;
+
+    @JsonPropertyDescription("Current phase: Pending, Expanding, Expanded, Backfilling, Backfilled, Verifying, Verified, "
+            + "CuttingOver, CutOver, Contracting, Contracted, RollingBack, RolledBack or Failed. "
+            + "'-ing' phases mean the step is recorded as intended and is running or about to run.")
+    private Phase phase;
+
+    @JsonPropertyDescription("The spec.targetPhase this status works toward.")
+    private String targetPhase;
+
+    @JsonPropertyDescription("Position on the forward path, e.g. 3/5 for Verified.")
+    private String step;
+
+    @JsonPropertyDescription("One line a person can act on: what happens now or what to do next.")
+    private String message;
+
+    @JsonPropertyDescription("When cutover committed; from then on the migration can only go forward.")
+    private String pointOfNoReturnTime;
+
+    @JsonPropertyDescription("The plan the migration runs.")
+    private PlanStatus plan;
+
+    @JsonPropertyDescription("The database the migration was applied to (never credentials).")
+    private DatabaseStatus database;
+
+    @JsonPropertyDescription("The most recent error, kept until a step succeeds.")
+    private ErrorStatus lastError;
+
+    @JsonPropertyDescription("When the operator retries after a transient error.")
+    private String nextRetryTime;
+
+    @JsonPropertyDescription("Steps taken, oldest first (at most 20 entries).")
+    private List<HistoryEntry> history = new ArrayList<>();
+
+    @JsonPropertyDescription("Ready, Reconciling, Stalled, Reversible, AwaitingPromotion, DatabaseConnected, and the "
+            + "milestones Expanded, Backfilled, Verified, CutOver and Contracted "
+            + "(for 'kubectl wait --for=condition=Verified').")
+    private List<Condition> conditions = new ArrayList<>();
+
+    public Long getObservedGeneration() { return observedGeneration; }
+    public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+    public Phase getPhase() { return phase; }
+    public void setPhase(Phase phase) { this.phase = phase; }
+    public String getTargetPhase() { return targetPhase; }
+    public void setTargetPhase(String targetPhase) { this.targetPhase = targetPhase; }
+    public String getStep() { return step; }
+    public void setStep(String step) { this.step = step; }
+    public String getMessage() { return message; }
+    public void setMessage(String message) { this.message = message; }
+    public String getPointOfNoReturnTime() { return pointOfNoReturnTime; }
+    public void setPointOfNoReturnTime(String pointOfNoReturnTime) { this.pointOfNoReturnTime = pointOfNoReturnTime; }
+    public PlanStatus getPlan() { return plan; }
+    public void setPlan(PlanStatus plan) { this.plan = plan; }
+    public DatabaseStatus getDatabase() { return database; }
+    public void setDatabase(DatabaseStatus database) { this.database = database; }
+    public ErrorStatus getLastError() { return lastError; }
+    public void setLastError(ErrorStatus lastError) { this.lastError = lastError; }
+    public String getNextRetryTime() { return nextRetryTime; }
+    public void setNextRetryTime(String nextRetryTime) { this.nextRetryTime = nextRetryTime; }
+    public List<HistoryEntry> getHistory() { return history; }
+    public void setHistory(List<HistoryEntry> history) { this.history = history; }
+    public List<Condition> getConditions() { return conditions; }
+    public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+
+    @JsonIgnore
+    public Optional<Condition> condition(String type) {
+        return conditions == null ? Optional.empty()
+                : conditions.stream().filter(c -> Objects.equals(type, c.getType())).findFirst();
+    }
+
+    @JsonIgnore
+    public boolean isTrue(String type) {
+        return condition(type).map(c -> "True".equals(c.getStatus())).orElse(false);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof SchemaMigrationStatus s)) return false;
+        return Objects.equals(observedGeneration, s.observedGeneration) && phase == s.phase
+                && Objects.equals(targetPhase, s.targetPhase) && Objects.equals(step, s.step)
+                && Objects.equals(message, s.message) && Objects.equals(pointOfNoReturnTime, s.pointOfNoReturnTime)
+                && Objects.equals(plan, s.plan) && Objects.equals(database, s.database)
+                && Objects.equals(lastError, s.lastError) && Objects.equals(nextRetryTime, s.nextRetryTime)
+                && Objects.equals(history, s.history) && Objects.equals(conditions, s.conditions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(observedGeneration, phase, message);
+    }
+}

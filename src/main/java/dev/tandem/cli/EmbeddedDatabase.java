@@ -1,0 +1,44 @@
+package dev.tandem.cli;
+
+import dev.tandem.engine.DatabaseTarget;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** A throw-away PostgreSQL server for the local mode; removed on close. */
+final class EmbeddedDatabase implements AutoCloseable {
+    private final EmbeddedPostgres postgres;
+
+    private EmbeddedDatabase(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    static EmbeddedDatabase start() throws IOException {
+        return new EmbeddedDatabase(EmbeddedPostgres.builder().start());
+    }
+
+    DatabaseTarget target() {
+        return DatabaseTarget.ofJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"), null, null);
+    }
+
+    int port() {
+        return postgres.getPort();
+    }
+
+    void load(Path sqlFile) throws IOException, SQLException {
+        String sql = Files.readString(sqlFile);
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        postgres.close();
+    }
+}

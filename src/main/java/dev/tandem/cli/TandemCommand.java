@@ -1,0 +1,10 @@
+package dev.tandem.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "tandem", mixinStandardHelpOptions = true, version = "tandem 0.1.0",
+        description = "Online, zero-downtime PostgreSQL schema migrations: expand, sync, backfill, verify, "
+                + "cut over, contract.",
+        subcommands = {PlanCommand.class, RunCommand.class, OperatorCommand.class})
+public class TandemCommand {
+}

@@ -1,0 +1,209 @@
+package dev.tandem.engine;
+
+import dev.tandem.plan.Step;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The tracking schema: one row per migration, one per committed step and one per committed unit.
+ * Rows are written in the same transaction as the statements they record.
+ */
+final class Ledger {
+    /** Advisory lock class for Tandem (first key of the two-key form). */
+    static final int LOCK_CLASS = 0x54414e44; // "TAND"
+    private static final int BOOTSTRAP_KEY = 0;
+
+    private final String schema;
+
+    Ledger(String schema) {
+        this.schema = schema;
+    }
+
+    private String t(String table) {
+        return Sql.ident(schema) + "." + Sql.ident(table);
+    }
+
+    /** Creates the tracking schema if missing; safe to run concurrently. */
+    void bootstrap(Connection c) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + BOOTSTRAP_KEY + ")");
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(schema));
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("migrations") + " ("
+                    + "migration text PRIMARY KEY, uid text, plan_hash text NOT NULL, phase text NOT NULL, "
+                    + "created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
+                    + "point_of_no_return_at timestamptz)");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("steps") + " ("
+                    + "migration text NOT NULL REFERENCES " + t("migrations") + " ON DELETE CASCADE, "
+                    + "step text NOT NULL, plan_hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "
+                    + "runner text, PRIMARY KEY (migration, step))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("step_units") + " ("
+                    + "migration text NOT NULL REFERENCES " + t("migrations") + " ON DELETE CASCADE, "
+                    + "step text NOT NULL, unit int NOT NULL, statements int NOT NULL, duration_ms bigint, "
+                    + "applied_at timestamptz NOT NULL DEFAULT now(), runner text, PRIMARY KEY (migration, step, unit))");
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    boolean exists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, Sql.ident(schema) + "." + Sql.ident("step_units"));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    LedgerState read(Connection c, String key) throws SQLException {
+        if (!exists(c)) {
+            return LedgerState.empty(key);
+        }
+        String planHash;
+        String uid;
+        Instant pnr;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT plan_hash, uid, point_of_no_return_at FROM " + t("migrations") + " WHERE migration = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return LedgerState.empty(key);
+                }
+                planHash = rs.getString(1);
+                uid = rs.getString(2);
+                Timestamp ts = rs.getTimestamp(3);
+                pnr = ts == null ? null : ts.toInstant();
+            }
+        }
+        Map<Step, Instant> steps = new EnumMap<>(Step.class);
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT step, applied_at FROM " + t("steps") + " WHERE migration = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    steps.put(Step.ofKey(rs.getString(1)), rs.getTimestamp(2).toInstant());
+                }
+            }
+        }
+        Set<String> units = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT step, unit FROM " + t("step_units") + " WHERE migration = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    units.add(rs.getString(1) + "#" + rs.getInt(2));
+                }
+            }
+        }
+        return new LedgerState(key, true, planHash, uid, Map.copyOf(steps), Set.copyOf(units), pnr);
+    }
+
+    /** Takes the migration's advisory lock for this transaction; false when another runner holds it. */
+    boolean tryLock(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?, hashtext(?))")) {
+            ps.setInt(1, LOCK_CLASS);
+            ps.setString(2, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Session-level form, for statements that run outside a transaction. */
+    boolean trySessionLock(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
+            ps.setInt(1, LOCK_CLASS);
+            ps.setString(2, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    void sessionUnlock(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?, hashtext(?))")) {
+            ps.setInt(1, LOCK_CLASS);
+            ps.setString(2, key);
+            ps.execute();
+        }
+    }
+
+    /** Inserts the migration row if missing and locks it; returns the plan hash recorded. */
+    String ensureMigration(Connection c, String key, String uid, String planHash) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t("migrations")
+                + " (migration, uid, plan_hash, phase) VALUES (?, ?, ?, 'Pending') ON CONFLICT (migration) DO NOTHING")) {
+            ps.setString(1, key);
+            ps.setString(2, uid);
+            ps.setString(3, planHash);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT plan_hash FROM " + t("migrations") + " WHERE migration = ? FOR UPDATE")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    void recordUnit(Connection c, String key, Step step, int unit, int statements, long durationMs, String runner)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t("step_units")
+                + " (migration, step, unit, statements, duration_ms, runner) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, key);
+            ps.setString(2, step.key());
+            ps.setInt(3, unit);
+            ps.setInt(4, statements);
+            ps.setLong(5, durationMs);
+            ps.setString(6, runner);
+            ps.executeUpdate();
+        }
+    }
+
+    void recordStep(Connection c, String key, Step step, String planHash, String phase, String runner)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t("steps")
+                + " (migration, step, plan_hash, runner) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, key);
+            ps.setString(2, step.key());
+            ps.setString(3, planHash);
+            ps.setString(4, runner);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t("migrations")
+                + " SET phase = ?, updated_at = now()"
+                + (step == Step.CUTOVER ? ", point_of_no_return_at = now()" : "")
+                + " WHERE migration = ?")) {
+            ps.setString(1, phase);
+            ps.setString(2, key);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Removes a migration's rows (used only when a migration that never ran a statement is forgotten). */
+    void forget(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t("migrations") + " WHERE migration = ?")) {
+            ps.setString(1, key);
+            ps.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.tandem.plan;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Every statement of every step of a migration, in order, and the hash that binds promotions to
+ * it.
+ *
+ * @param namespace namespace of the migration (the ledger key is namespace/name)
+ * @param name      name of the migration
+ * @param steps     one entry per {@link Step}, in step order
+ * @param hash      hash over everything that decides which SQL runs
+ */
+public record MigrationPlan(String namespace, String name, List<PlanStep> steps, String hash) {
+
+    /** namespace/name: the key of this migration in the ledger. */
+    public String key() {
+        return namespace + "/" + name;
+    }
+
+    public PlanStep step(Step step) {
+        return steps.stream().filter(s -> s.step() == step).findFirst()
+                .orElseGet(() -> PlanStep.of(step, List.of()));
+    }
+
+    public Optional<PlanStep> find(Step step) {
+        return steps.stream().filter(s -> s.step() == step).findFirst();
+    }
+
+    public int statementCount() {
+        return steps.stream().mapToInt(s -> s.statements().size()).sum();
+    }
+
+    /** One line per step: statement count and strongest lock. */
+    public String summary() {
+        return steps.stream().map(s -> {
+            int count = s.statements().size();
+            String text = s.step().key() + " " + count + (count == 1 ? " statement" : " statements");
+            return count == 0 ? text : text + " (" + s.strongestLock().sqlName() + ")";
+        }).collect(Collectors.joining("; "));
+    }
+}

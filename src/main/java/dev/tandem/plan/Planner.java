@@ -1,0 +1,70 @@
+package dev.tandem.plan;
+
+import dev.tandem.api.v1alpha1.SchemaMigration;
+import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
+import dev.tandem.api.v1alpha1.SqlSpec;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/** Turns a migration's spec into its plan. Pure: same spec, same plan, same hash. */
+public final class Planner {
+    /** Length of the plan hash in hex digits. */
+    public static final int HASH_LENGTH = 12;
+
+    private Planner() {
+    }
+
+    public static MigrationPlan plan(SchemaMigration migration) {
+        String namespace = migration.getMetadata().getNamespace() == null ? "default"
+                : migration.getMetadata().getNamespace();
+        return plan(namespace, migration.getMetadata().getName(), migration.getSpec());
+    }
+
+    public static MigrationPlan plan(String namespace, String name, SchemaMigrationSpec spec) {
+        List<PlanStep> steps = new ArrayList<>();
+        steps.add(PlanStep.of(Step.EXPAND, userStatements(spec.getExpand())));
+        steps.add(PlanStep.of(Step.BACKFILL, List.of()));
+        steps.add(PlanStep.of(Step.VERIFY, List.of()));
+        steps.add(PlanStep.of(Step.CUTOVER, userStatements(spec.getCutover())));
+        steps.add(PlanStep.of(Step.CONTRACT, userStatements(spec.getContract())));
+        steps.add(PlanStep.of(Step.ROLLBACK, userStatements(spec.getRollback())));
+        return new MigrationPlan(namespace, name, List.copyOf(steps), hash(steps));
+    }
+
+    private static List<PlannedStatement> userStatements(SqlSpec sql) {
+        if (sql == null || sql.getSql() == null) {
+            return List.of();
+        }
+        return SqlScript.split(sql.getSql()).stream().map(PlannedStatement::user).toList();
+    }
+
+    /**
+     * Hash over the statements of every step and how they are grouped into transactions. Not
+     * covered: the database, the target phase, the promotion, suspend, timeouts and tuning.
+     */
+    static String hash(List<PlanStep> steps) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update("tandem-plan-v1\n".getBytes(StandardCharsets.UTF_8));
+            for (PlanStep step : steps) {
+                digest.update(("step " + step.step().key() + "\n").getBytes(StandardCharsets.UTF_8));
+                for (PlanUnit unit : step.units()) {
+                    digest.update(("unit " + unit.index() + "\n").getBytes(StandardCharsets.UTF_8));
+                    for (PlannedStatement s : unit.statements()) {
+                        String normalized = s.sql().replace("\r\n", "\n").strip();
+                        digest.update((s.origin() + " " + normalized.length() + "\n" + normalized + "\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            return HexFormat.of().formatHex(digest.digest()).substring(0, HASH_LENGTH);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.tandem.plan;
+
+import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
+import dev.tandem.api.v1alpha1.SqlSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Static checks of a spec. Each error names the field and what to do. Rules about changes to a
+ * spec live with the operator, which knows what has been applied.
+ */
+public final class SpecValidator {
+    private static final Pattern TRANSACTION_CONTROL = Pattern.compile(
+            "^(BEGIN|START TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE TRANSACTION)\\b.*");
+
+    private SpecValidator() {
+    }
+
+    /** Errors that make the spec unusable; empty when it is valid. */
+    public static List<String> validate(SchemaMigrationSpec spec, boolean needsSecret) {
+        List<String> errors = new ArrayList<>();
+        if (spec == null) {
+            errors.add("spec: missing; a SchemaMigration needs at least spec.targetPhase and spec.expand.sql");
+            return errors;
+        }
+        if (needsSecret && (spec.getDatabase() == null || spec.getDatabase().getSecretRef() == null
+                || blank(spec.getDatabase().getSecretRef().getName()))) {
+            errors.add("spec.database.secretRef.name: missing; name the Secret that holds the database connection");
+        }
+        if (spec.getTargetPhase() == null) {
+            errors.add("spec.targetPhase: missing; set one of Expanded, Backfilled, Verified, CutOver, Contracted, RolledBack");
+        } else if (spec.getTargetPhase().requiresPromotionHash() && blank(spec.promotedPlanHash())) {
+            errors.add("spec.promotion.planHash: required for targetPhase " + spec.getTargetPhase()
+                    + "; copy status.plan.hash (or the hash 'tandem plan' prints) into it");
+        }
+        checkDuration(errors, "spec.lockTimeout", spec.getLockTimeout());
+        checkDuration(errors, "spec.statementTimeout", spec.getStatementTimeout());
+        if (spec.getExpand() == null || blank(spec.getExpand().getSql())) {
+            errors.add("spec.expand.sql: missing; give the SQL that creates the new storage");
+        }
+        checkSql(errors, "spec.expand.sql", spec.getExpand());
+        checkSql(errors, "spec.cutover.sql", spec.getCutover());
+        checkSql(errors, "spec.contract.sql", spec.getContract());
+        checkSql(errors, "spec.rollback.sql", spec.getRollback());
+        return errors;
+    }
+
+    private static void checkDuration(List<String> errors, String field, String value) {
+        if (value == null) {
+            return;
+        }
+        try {
+            if (Durations.parse(value).isZero()) {
+                errors.add(field + ": '" + value + "' is zero; give a positive duration such as 2s");
+            }
+        } catch (IllegalArgumentException e) {
+            errors.add(field + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkSql(List<String> errors, String field, SqlSpec sql) {
+        if (sql == null || sql.getSql() == null) {
+            return;
+        }
+        for (String statement : SqlScript.split(sql.getSql())) {
+            String s = SqlScript.stripComments(statement).toUpperCase(Locale.ROOT);
+            if (TRANSACTION_CONTROL.matcher(s).matches()) {
+                errors.add(field + ": remove '" + firstWords(statement)
+                        + "'; Tandem runs each phase in its own transaction and records it in the ledger");
+            }
+        }
+    }
+
+    private static String firstWords(String statement) {
+        String s = SqlScript.stripComments(statement);
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}
