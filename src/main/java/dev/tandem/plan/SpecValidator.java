@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Static checks of a spec. Each error names the field and what to do. Rules about changes to a
- * spec live with the operator, which knows what has been applied.
+ * spec, and the plan hash a promotion needs, live with the operator (and the CLI), which know
+ * the plan and what has been applied.
  */
 public final class SpecValidator {
     private static final Pattern TRANSACTION_CONTROL = Pattern.compile(
@@ -32,9 +33,6 @@ public final class SpecValidator {
         }
         if (spec.getTargetPhase() == null) {
             errors.add("spec.targetPhase: missing; set one of Expanded, Backfilled, Verified, CutOver, Contracted, RolledBack");
-        } else if (spec.getTargetPhase().requiresPromotionHash() && blank(spec.promotedPlanHash())) {
-            errors.add("spec.promotion.planHash: required for targetPhase " + spec.getTargetPhase()
-                    + "; copy status.plan.hash (or the hash 'tandem plan' prints) into it");
         }
         checkDuration(errors, "spec.lockTimeout", spec.getLockTimeout());
         checkDuration(errors, "spec.statementTimeout", spec.getStatementTimeout());

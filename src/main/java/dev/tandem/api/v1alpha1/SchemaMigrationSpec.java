@@ -1,5 +1,6 @@
 package dev.tandem.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
@@ -95,6 +96,7 @@ public class SchemaMigrationSpec {
     public SqlSpec getRollback() { return rollback; }
     public void setRollback(SqlSpec rollback) { this.rollback = rollback; }
 
+    @JsonIgnore
     public boolean isSuspended() {
         return Boolean.TRUE.equals(suspend);
     }

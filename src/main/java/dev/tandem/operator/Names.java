@@ -1,0 +1,79 @@
+package dev.tandem.operator;
+
+/** Every name the operator puts into the cluster, in one place. */
+public final class Names {
+    private Names() {
+    }
+
+    public static final String CONTROLLER = "schemamigration";
+    public static final String FINALIZER = "tandem.dev/finalizer";
+    public static final String FIELD_MANAGER = "tandem-operator";
+
+    public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY = "tandem";
+    public static final String LABEL_MIGRATION = "tandem.dev/migration";
+    public static final String LABEL_PLAN_HASH = "tandem.dev/plan-hash";
+
+    public static final String PLAN_TEXT_KEY = "plan.txt";
+    public static final String PLAN_JSON_KEY = "plan.json";
+    public static final String PLAN_HASH_KEY = "hash";
+
+    /** Index of migrations by the Secret they read, "namespace/secret". */
+    public static final String SECRET_INDEX = "tandem-secret-ref";
+
+    public static String planConfigMap(String migrationName) {
+        return truncate(migrationName, 58) + "-plan";
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /** Condition types. */
+    public static final class Conditions {
+        private Conditions() {
+        }
+
+        public static final String READY = "Ready";
+        public static final String RECONCILING = "Reconciling";
+        public static final String STALLED = "Stalled";
+        public static final String REVERSIBLE = "Reversible";
+        public static final String AWAITING_PROMOTION = "AwaitingPromotion";
+        public static final String DATABASE_CONNECTED = "DatabaseConnected";
+        public static final String EXPANDED = "Expanded";
+        public static final String BACKFILLED = "Backfilled";
+        public static final String VERIFIED = "Verified";
+        public static final String CUT_OVER = "CutOver";
+        public static final String CONTRACTED = "Contracted";
+    }
+
+    /** Condition reasons (besides the engine's error reasons, which are used as they are). */
+    public static final class Reasons {
+        private Reasons() {
+        }
+
+        public static final String TARGET_REACHED = "TargetReached";
+        public static final String PROGRESSING = "Progressing";
+        public static final String STEP_RUNNING = "StepRunning";
+        public static final String RETRYING = "Retrying";
+        public static final String IDLE = "Idle";
+        public static final String SUSPENDED = "Suspended";
+        public static final String NOT_STALLED = "NotStalled";
+        public static final String INVALID_SPEC = "InvalidSpec";
+        public static final String SECRET_NOT_FOUND = "SecretNotFound";
+        public static final String SECRET_KEY_MISSING = "SecretKeyMissing";
+        public static final String PLAN_HASH_MISMATCH = "PlanHashMismatch";
+        public static final String SPEC_IMMUTABLE = "SpecImmutable";
+        public static final String TARGET_PHASE_BEHIND = "TargetPhaseBehind";
+        public static final String ROLLED_BACK_IS_FINAL = "RolledBackIsFinal";
+        public static final String BEFORE_CUTOVER = "BeforePointOfNoReturn";
+        public static final String ROLLED_BACK = "RolledBack";
+        public static final String AWAITING_PROMOTION = "AwaitingPromotion";
+        public static final String NOT_AWAITING = "NotAwaitingPromotion";
+        public static final String CONNECTED = "Connected";
+        public static final String NOT_CHECKED = "NotChecked";
+        public static final String STEP_COMMITTED = "StepCommitted";
+        public static final String NOT_YET = "NotYetReached";
+        public static final String FINISHED = "Finished";
+    }
+}

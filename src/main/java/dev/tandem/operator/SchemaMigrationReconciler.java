@@ -1,0 +1,262 @@
+package dev.tandem.operator;
+
+import dev.tandem.api.v1alpha1.DatabaseStatus;
+import dev.tandem.api.v1alpha1.DeletionPolicy;
+import dev.tandem.api.v1alpha1.Phase;
+import dev.tandem.api.v1alpha1.PlanStatus;
+import dev.tandem.api.v1alpha1.SchemaMigration;
+import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
+import dev.tandem.engine.DatabaseTarget;
+import dev.tandem.engine.EngineException;
+import dev.tandem.engine.LedgerState;
+import dev.tandem.engine.MigrationEngine;
+import dev.tandem.operator.handlers.HandlerResult;
+import dev.tandem.operator.handlers.PhaseHandlers;
+import dev.tandem.operator.handlers.StepContext;
+import dev.tandem.plan.MigrationPlan;
+import dev.tandem.plan.Planner;
+import dev.tandem.plan.SpecValidator;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The conductor: observes the database ledger, checks the gates, asks the handler of the next
+ * phase for one step, records the whole status, returns. Intent is recorded in status before a
+ * step runs; on the next pass the ledger tells whether the step already committed.
+ */
+@ControllerConfiguration(name = Names.CONTROLLER, finalizerName = Names.FINALIZER, fieldManager = Names.FIELD_MANAGER)
+public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, Cleaner<SchemaMigration> {
+    static final Duration RECHECK_SECRET = Duration.ofMinutes(2);
+    static final Duration RECHECK_DELETION = Duration.ofSeconds(30);
+
+    private final PhaseHandlers handlers;
+    private final PlanPublisher plans;
+    private final EventRecorder events;
+    private final EngineFactory engines;
+    private final Clock clock;
+
+    public SchemaMigrationReconciler(PhaseHandlers handlers, PlanPublisher plans, EventRecorder events,
+                                     EngineFactory engines, Clock clock) {
+        this.handlers = handlers;
+        this.plans = plans;
+        this.events = events;
+        this.engines = engines;
+        this.clock = clock;
+    }
+
+    @Override
+    public UpdateControl<SchemaMigration> reconcile(SchemaMigration m, Context<SchemaMigration> context) {
+        StatusAggregator status = new StatusAggregator(m, Instant.now(clock));
+        Optional<Duration> requeue = conduct(m, context, status);
+        if (status.newlyStalled()) {
+            events.record(m, eventFor(status.build()), status.build().getMessage());
+        }
+        if (status.changed()) {
+            SchemaMigrationStatus built = status.build();
+            PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(m, context, r -> {
+                r.setStatus(built);
+                return r;
+            });
+        }
+        UpdateControl<SchemaMigration> control = UpdateControl.noUpdate();
+        return requeue.map(control::rescheduleAfter).orElse(control);
+    }
+
+    private Optional<Duration> conduct(SchemaMigration m, Context<SchemaMigration> context, StatusAggregator status) {
+        List<String> errors = SpecValidator.validate(m.getSpec(), true);
+        if (!errors.isEmpty()) {
+            status.stalled(Names.Reasons.INVALID_SPEC, String.join("; ", errors));
+            return Optional.empty();
+        }
+        MigrationPlan plan = Planner.plan(m);
+        Connected db = connect(m, context, status, plan);
+        if (db == null) {
+            return Optional.of(RECHECK_SECRET);
+        }
+        status.ledger(db.ledger);
+        Optional<MigrationGate.Stop> stop = MigrationGate.check(m, plan, db.ledger);
+        if (stop.isPresent() && Names.Reasons.SPEC_IMMUTABLE.equals(stop.get().reason())) {
+            status.stalled(stop.get().reason(), stop.get().message());
+            return Optional.empty();
+        }
+        status.plan(new PlanStatus(plan.hash(), plan.summary(), plans.publish(m, plan)));
+        String secret = m.getSpec().getDatabase().getSecretRef().getName();
+        status.database(new DatabaseStatus(db.ledger.started() || status.previous().getDatabase() != null ? secret : null,
+                db.engine.target().server(), db.version));
+        if (stop.isPresent()) {
+            status.stalled(stop.get().reason(), stop.get().message());
+            return Optional.empty();
+        }
+        Phase settled = db.ledger.settledPhase();
+        Optional<Phase> next = settled.nextToward(m.getSpec().getTargetPhase());
+        if (next.isEmpty()) {
+            status.ready(settled, "reached " + settled,
+                    MigrationGate.nextPromotion(settled, plan).orElse(null));
+            return Optional.empty();
+        }
+        if (m.getSpec().isSuspended()) {
+            status.suspended(settled);
+            return Optional.empty();
+        }
+        Phase inFlight = next.get().inFlightPhase().orElseThrow();
+        if (status.previous().getPhase() != inFlight) {
+            status.intend(inFlight, plan.hash(), reference(m));
+            events.record(m, EventReason.StepStarted, inFlight + ": running " + LedgerState.stepTo(next.get()).key()
+                    + " of plan " + plan.hash());
+            return Optional.of(Duration.ZERO);
+        }
+        HandlerResult result = handlers.forPhase(next.get())
+                .handle(new StepContext(m.getMetadata().getUid(), plan, db.engine));
+        return record(m, status, db, result);
+    }
+
+    private Optional<Duration> record(SchemaMigration m, StatusAggregator status, Connected db, HandlerResult result) {
+        if (result instanceof HandlerResult.Advanced a) {
+            status.advanced(a.phase(), a.detail());
+            refreshLedger(status, db);
+            events.record(m, a.phase() == Phase.CutOver ? EventReason.PointOfNoReturnPassed
+                    : EventReason.StepSucceeded, a.phase() + ": " + a.detail());
+            return Optional.of(Duration.ZERO);
+        }
+        if (result instanceof HandlerResult.Waiting w) {
+            return Optional.of(w.recheck());
+        }
+        if (result instanceof HandlerResult.Retry r) {
+            status.retrying(r.reason(), r.message(), Instant.now(clock).plus(r.retryIn()));
+            events.record(m, EventReason.StepRetrying, r.message());
+            return Optional.of(r.retryIn());
+        }
+        HandlerResult.Failed f = (HandlerResult.Failed) result;
+        status.failed(f.reason(), f.message());
+        events.record(m, EventReason.StepFailed, f.message());
+        return Optional.empty();
+    }
+
+    private void refreshLedger(StatusAggregator status, Connected db) {
+        try {
+            status.ledger(db.engine.state(db.ledger.key()));
+        } catch (EngineException e) {
+            // The step committed; milestones catch up on the next pass.
+        }
+    }
+
+    private record Connected(MigrationEngine engine, LedgerState ledger, String version) {
+    }
+
+    /** Resolves the Secret, connects and reads the ledger; on failure records why and returns null. */
+    private Connected connect(SchemaMigration m, Context<SchemaMigration> context, StatusAggregator status,
+                              MigrationPlan plan) {
+        String secretName = m.getSpec().getDatabase().getSecretRef().getName();
+        try {
+            DatabaseTarget target = CredentialsResolver.resolve(context.getSecondaryResource(Secret.class).orElse(null),
+                    m.getMetadata().getNamespace(), secretName);
+            MigrationEngine engine = engines.create(target, m.getSpec());
+            String version = engine.ping();
+            LedgerState ledger = engine.state(plan.key());
+            status.databaseConnected(true, Names.Reasons.CONNECTED, "PostgreSQL " + version + " at " + target.server());
+            return new Connected(engine, ledger, version);
+        } catch (CredentialsResolver.CredentialsException e) {
+            status.databaseConnected(false, e.reason(), e.getMessage());
+            status.stalled(e.reason(), e.getMessage());
+        } catch (EngineException e) {
+            status.databaseConnected(false, e.reason(), e.getMessage());
+            if (e.isTransient()) {
+                status.retrying(e.reason(), e.getMessage(), Instant.now(clock).plus(RECHECK_SECRET));
+            } else {
+                status.stalled(e.reason(), e.getMessage() + " (Secret " + secretName + ")");
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public DeleteControl cleanup(SchemaMigration m, Context<SchemaMigration> context) {
+        if (m.getSpec() == null || m.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain) {
+            events.record(m, EventReason.DeletionRetained, "deleted with deletionPolicy Retain: the database is left as it is");
+            return DeleteControl.defaultDelete();
+        }
+        String blocked = "; deletion waits (set spec.deletionPolicy: Retain to delete without rolling back)";
+        try {
+            DatabaseTarget target = CredentialsResolver.resolve(context.getSecondaryResource(Secret.class).orElse(null),
+                    m.getMetadata().getNamespace(), m.getSpec().getDatabase().getSecretRef().getName());
+            MigrationEngine engine = engines.create(target, m.getSpec());
+            MigrationPlan plan = Planner.plan(m);
+            LedgerState ledger = engine.state(plan.key());
+            if (ledger.pastPointOfNoReturn() || !ledger.started() || ledger.applied(dev.tandem.plan.Step.ROLLBACK)) {
+                events.record(m, EventReason.DeletionRetained, ledger.pastPointOfNoReturn()
+                        ? "past the point of no return: deletionPolicy RollBack cannot apply, the database is left as it is"
+                        : "nothing to roll back");
+                return DeleteControl.defaultDelete();
+            }
+            HandlerResult result = handlers.forPhase(Phase.RolledBack)
+                    .handle(new StepContext(m.getMetadata().getUid(), plan, engine));
+            if (result instanceof HandlerResult.Advanced) {
+                events.record(m, EventReason.DeletionRolledBack, "rolled back before deletion (deletionPolicy RollBack)");
+                return DeleteControl.defaultDelete();
+            }
+            String why = result instanceof HandlerResult.Failed f ? f.message()
+                    : result instanceof HandlerResult.Retry r ? r.message() : "rollback not finished";
+            events.record(m, EventReason.DeletionBlocked, "rollback before deletion failed: " + why + blocked);
+        } catch (CredentialsResolver.CredentialsException | EngineException e) {
+            events.record(m, EventReason.DeletionBlocked, "cannot roll back: " + e.getMessage() + blocked);
+        }
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(RECHECK_DELETION);
+    }
+
+    @Override
+    public List<EventSource<?, SchemaMigration>> prepareEventSources(EventSourceContext<SchemaMigration> context) {
+        context.getPrimaryCache().addIndexer(Names.SECRET_INDEX, m -> List.of(secretKey(m)));
+        InformerEventSourceConfiguration<Secret> secrets = InformerEventSourceConfiguration
+                .from(Secret.class, SchemaMigration.class)
+                .withName("secrets")
+                .withSecondaryToPrimaryMapper(secret -> context.getPrimaryCache()
+                        .byIndex(Names.SECRET_INDEX, secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName())
+                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper((SchemaMigration m) -> m.getSpec() == null || m.getSpec().getDatabase() == null
+                        || m.getSpec().getDatabase().getSecretRef() == null ? Set.of()
+                        : Set.of(new ResourceID(m.getSpec().getDatabase().getSecretRef().getName(), m.getMetadata().getNamespace())))
+                .build();
+        return List.of(new InformerEventSource<>(secrets, context));
+    }
+
+    private static String secretKey(SchemaMigration m) {
+        return m.getSpec() == null || m.getSpec().getDatabase() == null || m.getSpec().getDatabase().getSecretRef() == null
+                ? "" : m.getMetadata().getNamespace() + "/" + m.getSpec().getDatabase().getSecretRef().getName();
+    }
+
+    private static String reference(SchemaMigration m) {
+        return m.getSpec().getPromotion() == null ? null : m.getSpec().getPromotion().getReference();
+    }
+
+    private static EventReason eventFor(SchemaMigrationStatus s) {
+        String reason = s.getLastError() == null ? "" : s.getLastError().getReason();
+        return switch (reason) {
+            case Names.Reasons.PLAN_HASH_MISMATCH, Names.Reasons.TARGET_PHASE_BEHIND, Names.Reasons.ROLLED_BACK_IS_FINAL,
+                 EngineException.POINT_OF_NO_RETURN -> EventReason.PromotionRefused;
+            case Names.Reasons.SPEC_IMMUTABLE -> EventReason.SpecImmutable;
+            case Names.Reasons.INVALID_SPEC -> EventReason.InvalidSpec;
+            case Names.Reasons.SECRET_NOT_FOUND, Names.Reasons.SECRET_KEY_MISSING, EngineException.AUTHENTICATION_FAILED,
+                 EngineException.DATABASE_UNAVAILABLE -> EventReason.DatabaseUnavailable;
+            default -> EventReason.StepFailed;
+        };
+    }
+}

@@ -1,0 +1,273 @@
+package dev.tandem.operator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.api.v1alpha1.DatabaseStatus;
+import dev.tandem.api.v1alpha1.ErrorStatus;
+import dev.tandem.api.v1alpha1.HistoryEntry;
+import dev.tandem.api.v1alpha1.Phase;
+import dev.tandem.api.v1alpha1.PlanStatus;
+import dev.tandem.api.v1alpha1.SchemaMigration;
+import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
+import dev.tandem.engine.LedgerState;
+import dev.tandem.plan.Step;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds the whole status of one reconcile from the previous one and what was observed. Keeps a
+ * condition's lastTransitionTime unless its status changed; sets observedGeneration everywhere.
+ */
+public final class StatusAggregator {
+    static final int HISTORY_LIMIT = 20;
+    private static final ObjectMapper COPIER = new ObjectMapper();
+    private static final List<String> ORDER = List.of(Names.Conditions.READY, Names.Conditions.RECONCILING,
+            Names.Conditions.STALLED, Names.Conditions.REVERSIBLE, Names.Conditions.AWAITING_PROMOTION,
+            Names.Conditions.DATABASE_CONNECTED, Names.Conditions.EXPANDED, Names.Conditions.BACKFILLED,
+            Names.Conditions.VERIFIED, Names.Conditions.CUT_OVER, Names.Conditions.CONTRACTED);
+    private static final Map<String, Step> MILESTONES = Map.of(Names.Conditions.EXPANDED, Step.EXPAND,
+            Names.Conditions.BACKFILLED, Step.BACKFILL, Names.Conditions.VERIFIED, Step.VERIFY,
+            Names.Conditions.CUT_OVER, Step.CUTOVER, Names.Conditions.CONTRACTED, Step.CONTRACT);
+
+    private final SchemaMigration migration;
+    private final SchemaMigrationStatus previous;
+    private final SchemaMigrationStatus status;
+    private final Map<String, Condition> conditions = new LinkedHashMap<>();
+    private final long generation;
+    private final String now;
+
+    public StatusAggregator(SchemaMigration migration, Instant now) {
+        this.migration = migration;
+        this.previous = migration.getStatus() == null ? new SchemaMigrationStatus() : migration.getStatus();
+        this.status = COPIER.convertValue(previous, SchemaMigrationStatus.class);
+        this.generation = migration.getMetadata().getGeneration() == null ? 0 : migration.getMetadata().getGeneration();
+        this.now = format(now);
+        for (Condition c : status.getConditions()) {
+            conditions.put(c.getType(), c);
+        }
+        status.setObservedGeneration(generation);
+        status.setTargetPhase(migration.getSpec() == null || migration.getSpec().getTargetPhase() == null ? null
+                : migration.getSpec().getTargetPhase().name());
+        if (status.getPhase() == null) {
+            phase(Phase.Pending);
+        }
+    }
+
+    public SchemaMigrationStatus previous() {
+        return previous;
+    }
+
+    public Phase currentPhase() {
+        return status.getPhase();
+    }
+
+    public void phase(Phase phase) {
+        status.setPhase(phase);
+        status.setStep(phase.stepLabel().isEmpty() ? null : phase.stepLabel());
+    }
+
+    public void plan(PlanStatus plan) {
+        status.setPlan(plan);
+    }
+
+    public void database(DatabaseStatus database) {
+        status.setDatabase(database);
+    }
+
+    public void databaseConnected(boolean connected, String reason, String message) {
+        condition(Names.Conditions.DATABASE_CONNECTED, connected, reason, message);
+    }
+
+    /** Milestones, reversibility and the point of no return, from the ledger. */
+    public void ledger(LedgerState ledger) {
+        boolean rolledBack = ledger.applied(Step.ROLLBACK);
+        MILESTONES.forEach((type, step) -> {
+            boolean reached = ledger.applied(step) && !rolledBack;
+            condition(type, reached, reached ? Names.Reasons.STEP_COMMITTED
+                    : rolledBack ? Names.Reasons.ROLLED_BACK : Names.Reasons.NOT_YET,
+                    reached ? step.key() + " committed at " + format(ledger.steps().get(step))
+                            : rolledBack ? "the migration was rolled back" : step.key() + " has not run yet");
+        });
+        if (ledger.pastPointOfNoReturn()) {
+            status.setPointOfNoReturnTime(format(ledger.pointOfNoReturn() != null ? ledger.pointOfNoReturn()
+                    : ledger.steps().get(Step.CUTOVER)));
+            condition(Names.Conditions.REVERSIBLE, false, dev.tandem.engine.EngineException.POINT_OF_NO_RETURN,
+                    "cutover committed; the migration can only go forward");
+        } else if (rolledBack) {
+            condition(Names.Conditions.REVERSIBLE, false, Names.Reasons.ROLLED_BACK, "the migration was rolled back");
+        } else {
+            condition(Names.Conditions.REVERSIBLE, true, Names.Reasons.BEFORE_CUTOVER,
+                    "before the point of no return: targetPhase RolledBack undoes the migration");
+        }
+        Phase current = status.getPhase();
+        boolean intentPending = current != null && current.isInFlight() && !ledger.applied(LedgerState.stepTo(current));
+        if (!intentPending && current != Phase.Failed) {
+            phase(ledger.settledPhase());
+        }
+    }
+
+    /** Records the intent to run a step: the in-flight phase and an open history entry. */
+    public void intend(Phase inFlight, String planHash, String reference) {
+        phase(inFlight);
+        status.setMessage(inFlight + ": step recorded as intended, running next");
+        history().add(new HistoryEntry(inFlight.settled().name(), now, null, "Running", planHash, reference));
+        trimHistory();
+        reconciling(Names.Reasons.STEP_RUNNING, status.getMessage());
+    }
+
+    /** A step committed. */
+    public void advanced(Phase settled, String detail) {
+        phase(settled);
+        closeHistory(settled, "Succeeded");
+        status.setLastError(null);
+        status.setNextRetryTime(null);
+        status.setMessage(settled + ": " + detail);
+        reconciling(Names.Reasons.PROGRESSING, status.getMessage());
+    }
+
+    public void ready(Phase settled, String message, String nextPromotion) {
+        phase(settled);
+        status.setMessage(nextPromotion == null ? message : message + "; next: " + nextPromotion);
+        status.setLastError(null);
+        status.setNextRetryTime(null);
+        condition(Names.Conditions.READY, true, Names.Reasons.TARGET_REACHED, status.getMessage());
+        condition(Names.Conditions.RECONCILING, false, Names.Reasons.IDLE, "target reached");
+        condition(Names.Conditions.STALLED, false, Names.Reasons.NOT_STALLED, "");
+        condition(Names.Conditions.AWAITING_PROMOTION, nextPromotion != null,
+                nextPromotion != null ? Names.Reasons.AWAITING_PROMOTION : Names.Reasons.FINISHED,
+                nextPromotion != null ? nextPromotion : "the migration is finished");
+    }
+
+    public void stalled(String reason, String message) {
+        status.setMessage(message);
+        status.setLastError(new ErrorStatus(reason, message, sameErrorTime(reason, message)));
+        status.setNextRetryTime(null);
+        condition(Names.Conditions.READY, false, reason, message);
+        condition(Names.Conditions.RECONCILING, false, reason, "needs a person: " + message);
+        condition(Names.Conditions.STALLED, true, reason, message);
+        condition(Names.Conditions.AWAITING_PROMOTION, false, Names.Reasons.NOT_AWAITING, "stalled");
+    }
+
+    /** A step failed in a way that needs a person; the phase shows Failed. */
+    public void failed(String reason, String message) {
+        closeHistory(status.getPhase() == null ? Phase.Failed : status.getPhase().settled(), "Failed");
+        phase(Phase.Failed);
+        stalled(reason, message);
+    }
+
+    public void retrying(String reason, String message, Instant retryAt) {
+        status.setMessage(message);
+        status.setLastError(new ErrorStatus(reason, message, sameErrorTime(reason, message)));
+        status.setNextRetryTime(format(retryAt));
+        condition(Names.Conditions.READY, false, reason, message);
+        reconciling(Names.Reasons.RETRYING, "retrying at " + status.getNextRetryTime() + ": " + message);
+    }
+
+    public void suspended(Phase settled) {
+        phase(settled);
+        status.setMessage("suspended at " + settled + ": no step is taken until spec.suspend is false");
+        condition(Names.Conditions.READY, false, Names.Reasons.SUSPENDED, status.getMessage());
+        condition(Names.Conditions.RECONCILING, false, Names.Reasons.SUSPENDED, status.getMessage());
+        condition(Names.Conditions.STALLED, false, Names.Reasons.NOT_STALLED, "");
+        condition(Names.Conditions.AWAITING_PROMOTION, false, Names.Reasons.SUSPENDED, status.getMessage());
+    }
+
+    private void reconciling(String reason, String message) {
+        condition(Names.Conditions.READY, false, Names.Reasons.PROGRESSING, message);
+        condition(Names.Conditions.RECONCILING, true, reason, message);
+        condition(Names.Conditions.STALLED, false, Names.Reasons.NOT_STALLED, "");
+        condition(Names.Conditions.AWAITING_PROMOTION, false, Names.Reasons.NOT_AWAITING, "working toward the target");
+    }
+
+    public SchemaMigrationStatus build() {
+        List<Condition> ordered = new ArrayList<>();
+        for (String type : ORDER) {
+            if (!conditions.containsKey(type) && type.equals(Names.Conditions.DATABASE_CONNECTED)) {
+                condition(type, false, Names.Reasons.NOT_CHECKED, "not checked yet");
+            }
+            if (!conditions.containsKey(type) && type.equals(Names.Conditions.REVERSIBLE)) {
+                condition(type, true, Names.Reasons.BEFORE_CUTOVER, "nothing has run yet");
+            }
+            if (conditions.containsKey(type)) {
+                ordered.add(conditions.get(type));
+            }
+        }
+        status.setConditions(ordered);
+        return status;
+    }
+
+    public boolean changed() {
+        return !Objects.equals(build(), previous);
+    }
+
+    /** Whether the Stalled condition or its reason is new in this reconcile (to emit an event once). */
+    public boolean newlyStalled() {
+        Condition before = previous.condition(Names.Conditions.STALLED).orElse(null);
+        Condition after = conditions.get(Names.Conditions.STALLED);
+        return after != null && "True".equals(after.getStatus()) && (before == null
+                || !"True".equals(before.getStatus()) || !Objects.equals(before.getMessage(), after.getMessage()));
+    }
+
+    private void condition(String type, boolean value, String reason, String message) {
+        String s = value ? "True" : "False";
+        Condition old = conditions.get(type);
+        String since = old != null && s.equals(old.getStatus()) && old.getLastTransitionTime() != null
+                ? old.getLastTransitionTime() : now;
+        conditions.put(type, new ConditionBuilder().withType(type).withStatus(s).withReason(reason)
+                .withMessage(message == null ? "" : message).withObservedGeneration(generation)
+                .withLastTransitionTime(since).build());
+    }
+
+    private String sameErrorTime(String reason, String message) {
+        ErrorStatus old = previous.getLastError();
+        return old != null && Objects.equals(old.getReason(), reason) && Objects.equals(old.getMessage(), message)
+                ? old.getTime() : now;
+    }
+
+    private List<HistoryEntry> history() {
+        if (status.getHistory() == null) {
+            status.setHistory(new ArrayList<>());
+        }
+        return status.getHistory();
+    }
+
+    private void closeHistory(Phase settled, String result) {
+        List<HistoryEntry> h = history();
+        for (int i = h.size() - 1; i >= 0; i--) {
+            HistoryEntry e = h.get(i);
+            if (e.getEnd() == null && Objects.equals(e.getPhase(), settled.name())) {
+                e.setEnd(now);
+                e.setResult(result);
+                return;
+            }
+        }
+        String hash = status.getPlan() == null ? null : status.getPlan().getHash();
+        String reference = migration.getSpec().getPromotion() == null ? null : migration.getSpec().getPromotion().getReference();
+        h.add(new HistoryEntry(settled.name(), now, now, result, hash, reference));
+        trimHistory();
+    }
+
+    private void trimHistory() {
+        List<HistoryEntry> h = history();
+        while (h.size() > HISTORY_LIMIT) {
+            h.remove(0);
+        }
+    }
+
+    static String format(Instant instant) {
+        return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    static Instant plus(Instant now, Duration d) {
+        return now.plus(d);
+    }
+}
