@@ -10,8 +10,7 @@ import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
 import dev.tandem.engine.LedgerState;
 import dev.tandem.plan.Step;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import dev.tandem.api.v1alpha1.StatusCondition;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +40,7 @@ public final class StatusAggregator {
     private final SchemaMigration migration;
     private final SchemaMigrationStatus previous;
     private final SchemaMigrationStatus status;
-    private final Map<String, Condition> conditions = new LinkedHashMap<>();
+    private final Map<String, StatusCondition> conditions = new LinkedHashMap<>();
     private final long generation;
     private final String now;
 
@@ -51,7 +50,7 @@ public final class StatusAggregator {
         this.status = COPIER.convertValue(previous, SchemaMigrationStatus.class);
         this.generation = migration.getMetadata().getGeneration() == null ? 0 : migration.getMetadata().getGeneration();
         this.now = format(now);
-        for (Condition c : status.getConditions()) {
+        for (StatusCondition c : status.getConditions()) {
             conditions.put(c.getType(), c);
         }
         status.setObservedGeneration(generation);
@@ -189,7 +188,7 @@ public final class StatusAggregator {
     }
 
     public SchemaMigrationStatus build() {
-        List<Condition> ordered = new ArrayList<>();
+        List<StatusCondition> ordered = new ArrayList<>();
         for (String type : ORDER) {
             if (!conditions.containsKey(type) && type.equals(Names.Conditions.DATABASE_CONNECTED)) {
                 condition(type, false, Names.Reasons.NOT_CHECKED, "not checked yet");
@@ -211,20 +210,18 @@ public final class StatusAggregator {
 
     /** Whether the Stalled condition or its reason is new in this reconcile (to emit an event once). */
     public boolean newlyStalled() {
-        Condition before = previous.condition(Names.Conditions.STALLED).orElse(null);
-        Condition after = conditions.get(Names.Conditions.STALLED);
+        StatusCondition before = previous.condition(Names.Conditions.STALLED).orElse(null);
+        StatusCondition after = conditions.get(Names.Conditions.STALLED);
         return after != null && "True".equals(after.getStatus()) && (before == null
                 || !"True".equals(before.getStatus()) || !Objects.equals(before.getMessage(), after.getMessage()));
     }
 
     private void condition(String type, boolean value, String reason, String message) {
         String s = value ? "True" : "False";
-        Condition old = conditions.get(type);
+        StatusCondition old = conditions.get(type);
         String since = old != null && s.equals(old.getStatus()) && old.getLastTransitionTime() != null
                 ? old.getLastTransitionTime() : now;
-        conditions.put(type, new ConditionBuilder().withType(type).withStatus(s).withReason(reason)
-                .withMessage(message == null ? "" : message).withObservedGeneration(generation)
-                .withLastTransitionTime(since).build());
+        conditions.put(type, new StatusCondition(type, s, reason, message == null ? "" : message, generation, since));
     }
 
     private String sameErrorTime(String reason, String message) {

@@ -7,7 +7,7 @@ import dev.tandem.api.v1alpha1.TargetPhase;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.testing.Manifests;
 import dev.tandem.testing.TestDatabase;
-import io.fabric8.kubernetes.api.model.Condition;
+import dev.tandem.api.v1alpha1.StatusCondition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -88,7 +88,7 @@ class OperatorLifecycleTest {
         });
     }
 
-    private static Condition condition(SchemaMigrationStatus s, String type) {
+    private static StatusCondition condition(SchemaMigrationStatus s, String type) {
         return s.condition(type).orElseThrow(() -> new AssertionError("no condition " + type));
     }
 
@@ -262,7 +262,7 @@ class OperatorLifecycleTest {
         m.getSpec().setSuspend(true);
         Resource<SchemaMigration> r = apply(m);
         SchemaMigrationStatus s = awaitStatus(r, st -> Names.Reasons.SUSPENDED.equals(
-                st.condition(Names.Conditions.READY).map(Condition::getReason).orElse("")));
+                st.condition(Names.Conditions.READY).map(StatusCondition::getReason).orElse("")));
         assertThat(s.getPhase()).isEqualTo(Phase.Pending);
         assertThat(TestDatabase.tableExists(db, "users_pii")).isFalse();
         r.edit(x -> {

@@ -1,5 +1,6 @@
 package dev.tandem.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -31,6 +32,18 @@ public class SchemaMigration extends CustomResource<SchemaMigrationSpec, SchemaM
     public static final String VERSION = "v1alpha1";
     public static final String API_VERSION = GROUP + "/" + VERSION;
     public static final String KIND = "SchemaMigration";
+
+    @Override
+    @JsonPropertyDescription("What the migration does and how far it may go.")
+    public SchemaMigrationSpec getSpec() {
+        return super.getSpec();
+    }
+
+    @Override
+    @JsonPropertyDescription("What the operator observed and did; written by the operator only.")
+    public SchemaMigrationStatus getStatus() {
+        return super.getStatus();
+    }
 
     @Override
     protected SchemaMigrationStatus initStatus() {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import io.fabric8.kubernetes.api.model.Condition;
+import dev.tandem.api.v1alpha1.StatusCondition;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +54,7 @@ public class SchemaMigrationStatus {
     @JsonPropertyDescription("Ready, Reconciling, Stalled, Reversible, AwaitingPromotion, DatabaseConnected, and the "
             + "milestones Expanded, Backfilled, Verified, CutOver and Contracted "
             + "(for 'kubectl wait --for=condition=Verified').")
-    private List<Condition> conditions = new ArrayList<>();
+    private List<StatusCondition> conditions = new ArrayList<>();
 
     public Long getObservedGeneration() { return observedGeneration; }
     public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
@@ -78,11 +78,11 @@ public class SchemaMigrationStatus {
     public void setNextRetryTime(String nextRetryTime) { this.nextRetryTime = nextRetryTime; }
     public List<HistoryEntry> getHistory() { return history; }
     public void setHistory(List<HistoryEntry> history) { this.history = history; }
-    public List<Condition> getConditions() { return conditions; }
-    public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+    public List<StatusCondition> getConditions() { return conditions; }
+    public void setConditions(List<StatusCondition> conditions) { this.conditions = conditions; }
 
     @JsonIgnore
-    public Optional<Condition> condition(String type) {
+    public Optional<StatusCondition> condition(String type) {
         return conditions == null ? Optional.empty()
                 : conditions.stream().filter(c -> Objects.equals(type, c.getType())).findFirst();
     }

@@ -1,0 +1,143 @@
+package dev.tandem.crd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The CRD the build generates (target/kubernetes) is the one committed in crds/ and in the chart,
+ * documents every field, and its CEL rules say what the API promises. Runs after packaging.
+ */
+class CrdIT {
+    static final Path GENERATED = Path.of("target/kubernetes/schemamigrations.tandem.dev-v1.yml");
+    static final Path COMMITTED = Path.of("crds/schemamigrations.tandem.dev-v1.yml");
+    static final Path CHART = Path.of("charts/tandem/crds/schemamigrations.tandem.dev-v1.yml");
+    static final String UPDATE = "; regenerate with: ./mvnw -q package -DskipTests && cp " + GENERATED + " " + COMMITTED
+            + " && cp " + GENERATED + " " + CHART;
+
+    private static JsonNode crd() throws Exception {
+        return new YAMLMapper().readTree(GENERATED.toFile());
+    }
+
+    @Test
+    void committedCrdsMatchWhatTheBuildGenerates() throws Exception {
+        assertThat(GENERATED).as("the build generates the CRD").exists();
+        String generated = Files.readString(GENERATED);
+        assertThat(Files.readString(COMMITTED)).as(COMMITTED + " drifted from the build output" + UPDATE)
+                .isEqualTo(generated);
+        assertThat(Files.readString(CHART)).as(CHART + " drifted from the build output" + UPDATE)
+                .isEqualTo(generated);
+    }
+
+    @Test
+    void everyFieldHasADescriptionForKubectlExplain() throws Exception {
+        JsonNode schema = crd().at("/spec/versions/0/schema/openAPIV3Schema");
+        List<String> undocumented = new ArrayList<>();
+        walk(schema, "", undocumented);
+        assertThat(undocumented).as("fields without description").isEmpty();
+    }
+
+    private static void walk(JsonNode node, String path, List<String> undocumented) {
+        node.path("properties").fields().forEachRemaining(e -> {
+            String p = path + "." + e.getKey();
+            if (!e.getValue().has("description") && !p.startsWith(".metadata") && !p.equals(".apiVersion")
+                    && !p.equals(".kind")) {
+                undocumented.add(p);
+            }
+            walk(e.getValue(), p, undocumented);
+            if (e.getValue().has("items")) {
+                walk(e.getValue().get("items"), p + "[]", undocumented);
+            }
+        });
+    }
+
+    @Test
+    void printerColumnsAndNamesAreWhatDashboardsShow() throws Exception {
+        JsonNode spec = crd().get("spec");
+        assertThat(spec.at("/names/shortNames/0").asText()).isEqualTo("smig");
+        assertThat(spec.at("/names/categories/0").asText()).isEqualTo("tandem");
+        List<String> columns = new ArrayList<>();
+        spec.at("/versions/0/additionalPrinterColumns").forEach(c -> columns.add(c.get("name").asText()
+                + (c.get("priority").asInt() > 0 ? "(wide)" : "")));
+        assertThat(columns).containsExactly("Target", "Phase", "Step", "Ready", "Reversible", "Age", "Plan(wide)",
+                "Message(wide)");
+        assertThat(spec.at("/versions/0/subresources/status").isObject()).isTrue();
+    }
+
+    private static List<String> rules() throws Exception {
+        List<String> rules = new ArrayList<>();
+        crd().at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations")
+                .forEach(r -> rules.add(r.get("rule").asText()));
+        return rules;
+    }
+
+    /** Evaluates every spec rule as the API server would: all must hold for a change to be accepted. */
+    private static boolean admitted(Map<String, Object> oldSpec, Map<String, Object> newSpec) throws Exception {
+        CelCompiler compiler = CelCompilerFactory.standardCelCompilerBuilder()
+                .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
+                .addVar("self", SimpleType.DYN).addVar("oldSelf", SimpleType.DYN).build();
+        CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+        for (String rule : rules()) {
+            boolean transition = rule.contains("oldSelf");
+            if (transition && oldSpec == null) {
+                continue; // transition rules do not run on create
+            }
+            Map<String, Object> vars = new HashMap<>();
+            vars.put("self", newSpec);
+            if (transition) {
+                vars.put("oldSelf", oldSpec);
+            }
+            Object result = runtime.createProgram(compiler.compile(rule).getAst()).eval(vars);
+            if (!Boolean.TRUE.equals(result)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Map<String, Object> spec(String target, String planHash) {
+        Map<String, Object> spec = new HashMap<>();
+        spec.put("targetPhase", target);
+        spec.put("database", Map.of("secretRef", Map.of("name", "db")));
+        if (planHash != null) {
+            spec.put("promotion", Map.of("planHash", planHash));
+        }
+        return spec;
+    }
+
+    @Test
+    void celRequiresAPlanHashForCutOverAndContracted() throws Exception {
+        assertThat(rules()).hasSize(3);
+        assertThat(admitted(null, spec("Verified", null))).isTrue();
+        assertThat(admitted(null, spec("CutOver", null))).isFalse();
+        assertThat(admitted(null, spec("CutOver", ""))).isFalse();
+        assertThat(admitted(null, spec("CutOver", "3f9a1c2b7d01"))).isTrue();
+        assertThat(admitted(spec("Verified", null), spec("Contracted", null))).isFalse();
+    }
+
+    @Test
+    void celRefusesATargetPhaseThatLeavesCutOverOrContracted() throws Exception {
+        assertThat(admitted(spec("CutOver", "h"), spec("Verified", "h"))).isFalse();
+        assertThat(admitted(spec("CutOver", "h"), spec("RolledBack", "h"))).isFalse();
+        assertThat(admitted(spec("CutOver", "h"), spec("Contracted", "h"))).isTrue();
+        assertThat(admitted(spec("Contracted", "h"), spec("CutOver", "h"))).isFalse();
+        assertThat(admitted(spec("Contracted", "h"), spec("Contracted", "h"))).isTrue();
+        assertThat(admitted(spec("Verified", null), spec("RolledBack", null))).isTrue();
+        assertThat(admitted(spec("Verified", null), spec("Expanded", null))).isTrue();
+    }
+}
