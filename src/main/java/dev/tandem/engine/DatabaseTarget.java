@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +15,7 @@ import java.util.Properties;
  * {@link #toString()}, {@link #server()} or any message that passes through {@link #redact}.
  */
 public final class DatabaseTarget {
+    private static final org.postgresql.Driver DRIVER = new org.postgresql.Driver();
     private final String jdbcUrl;
     private final String user;
     private final String password;
@@ -128,7 +128,12 @@ public final class DatabaseTarget {
         props.setProperty("loginTimeout", "15");
         props.setProperty("tcpKeepAlive", "true");
         try {
-            return DriverManager.getConnection(jdbcUrl, props);
+            // The driver directly, not DriverManager: it works whatever class loader runs us.
+            Connection c = DRIVER.connect(jdbcUrl, props);
+            if (c == null) {
+                throw new SQLException("not a PostgreSQL JDBC URL: " + server(), "08001");
+            }
+            return c;
         } catch (SQLException e) {
             throw new SQLException(redact(e.getMessage()), e.getSQLState(), e.getErrorCode());
         }
