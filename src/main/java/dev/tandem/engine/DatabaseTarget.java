@@ -1,6 +1,5 @@
 package dev.tandem.engine;
 
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -51,7 +50,7 @@ public final class DatabaseTarget {
                 }
                 int eq = pair.indexOf('=');
                 String key = eq < 0 ? pair : pair.substring(0, eq);
-                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : percentDecode(pair.substring(eq + 1), "the URL's " + key + " parameter");
                 switch (key) {
                     case "user" -> urlUser = value;
                     case "password" -> urlPassword = value;
@@ -63,31 +62,71 @@ public final class DatabaseTarget {
         return new DatabaseTarget(url, firstNonBlank(user, urlUser), firstNonBlank(password, urlPassword));
     }
 
-    /** From a libpq URI: postgresql://user:password@host:port/dbname?sslmode=require. */
+    /**
+     * From a libpq URI: postgresql://user:password@host:port/dbname?sslmode=require. Several
+     * hosts (host1:5432,host2:5432) and host names Java's URI parser refuses (db_host) are kept.
+     */
     public static DatabaseTarget ofUri(String uri) {
-        URI parsed;
-        try {
-            parsed = URI.create(uri.strip());
-        } catch (IllegalArgumentException e) {
+        String text = uri == null ? "" : uri.strip();
+        int scheme = text.indexOf("://");
+        String prefix = scheme < 0 ? "" : text.substring(0, scheme);
+        if (!"postgresql".equals(prefix) && !"postgres".equals(prefix)) {
             throw new IllegalArgumentException("not a postgresql:// URI");
         }
-        if (!"postgresql".equals(parsed.getScheme()) && !"postgres".equals(parsed.getScheme())) {
-            throw new IllegalArgumentException("not a postgresql:// URI");
-        }
+        String rest = text.substring(scheme + 3);
+        int slash = indexOfAny(rest, '/', '?');
+        String authority = slash < 0 ? rest : rest.substring(0, slash);
+        String pathAndQuery = slash < 0 ? "" : rest.substring(slash);
         String user = null;
         String password = null;
-        if (parsed.getRawUserInfo() != null) {
-            String info = parsed.getRawUserInfo();
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            String info = authority.substring(0, at);
+            authority = authority.substring(at + 1);
+            if (info.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("not a valid postgresql:// URI: its user or password contains a space; percent-encode it (%20)");
+            }
             int colon = info.indexOf(':');
-            user = URLDecoder.decode(colon < 0 ? info : info.substring(0, colon), StandardCharsets.UTF_8);
-            password = colon < 0 ? null : URLDecoder.decode(info.substring(colon + 1), StandardCharsets.UTF_8);
+            user = percentDecode(colon < 0 ? info : info.substring(0, colon), "the URI's user");
+            password = colon < 0 ? null : percentDecode(info.substring(colon + 1), "the URI's password");
         }
-        String host = parsed.getHost() == null ? "localhost" : parsed.getHost();
-        int port = parsed.getPort() < 0 ? 5432 : parsed.getPort();
-        String path = parsed.getRawPath() == null || parsed.getRawPath().length() <= 1 ? "/postgres" : parsed.getRawPath();
-        String url = "jdbc:postgresql://" + host + ":" + port + path
-                + (parsed.getRawQuery() == null ? "" : "?" + parsed.getRawQuery());
-        return ofJdbcUrl(url, user, password);
+        if (authority.isEmpty()) {
+            authority = "localhost";
+        }
+        List<String> hosts = new ArrayList<>();
+        for (String host : authority.split(",")) {
+            if (!host.matches("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?")) {
+                throw new IllegalArgumentException("not a valid postgresql:// URI: its host part is not host[:port][,host[:port]...]");
+            }
+            hosts.add(host.matches(".*:[0-9]{1,5}$") ? host : host + ":5432");
+        }
+        authority = String.join(",", hosts);
+        String path = pathAndQuery;
+        String query = "";
+        int q = pathAndQuery.indexOf('?');
+        if (q >= 0) {
+            path = pathAndQuery.substring(0, q);
+            query = pathAndQuery.substring(q);
+        }
+        if (path.length() <= 1) {
+            path = "/postgres";
+        }
+        return ofJdbcUrl("jdbc:postgresql://" + authority + path + query, user, password);
+    }
+
+    private static int indexOfAny(String s, char a, char b) {
+        int i = s.indexOf(a);
+        int j = s.indexOf(b);
+        return i < 0 ? j : j < 0 ? i : Math.min(i, j);
+    }
+
+    /** Percent-decoding as libpq does it: '+' stays '+'. Never quotes the input in an error. */
+    private static String percentDecode(String s, String what) {
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid percent-encoding in " + what);
+        }
     }
 
     public static DatabaseTarget ofParts(String host, int port, String dbname, String user, String password) {

@@ -1,7 +1,6 @@
 package dev.tandem.operator;
 
 import dev.tandem.api.v1alpha1.DatabaseStatus;
-import dev.tandem.api.v1alpha1.DeletionPolicy;
 import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.PlanStatus;
 import dev.tandem.api.v1alpha1.SchemaMigration;
@@ -17,7 +16,6 @@ import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
 import dev.tandem.plan.SpecValidator;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -26,17 +24,13 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The conductor: observes the database ledger, checks the gates, asks the handler of the next
@@ -46,16 +40,19 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = Names.CONTROLLER, finalizerName = Names.FINALIZER, fieldManager = Names.FIELD_MANAGER)
 public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, Cleaner<SchemaMigration> {
     static final Duration RECHECK_SECRET = Duration.ofMinutes(2);
-    static final Duration RECHECK_DELETION = Duration.ofSeconds(30);
 
     private final PhaseHandlers handlers;
     private final PlanPublisher plans;
     private final EventRecorder events;
     private final EngineFactory engines;
     private final Clock clock;
+    private final MigrationMetrics metrics;
+    private final Deletion deletion;
 
     public SchemaMigrationReconciler(PhaseHandlers handlers, PlanPublisher plans, EventRecorder events,
-                                     EngineFactory engines, Clock clock) {
+                                     EngineFactory engines, Clock clock, MigrationMetrics metrics, Deletion deletion) {
+        this.metrics = metrics;
+        this.deletion = deletion;
         this.handlers = handlers;
         this.plans = plans;
         this.events = events;
@@ -77,6 +74,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                 return r;
             });
         }
+        metrics.phase(m.getMetadata().getUid(), status.currentPhase());
         UpdateControl<SchemaMigration> control = UpdateControl.noUpdate();
         return requeue.map(control::rescheduleAfter).orElse(control);
     }
@@ -190,57 +188,13 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
 
     @Override
     public DeleteControl cleanup(SchemaMigration m, Context<SchemaMigration> context) {
-        if (m.getSpec() == null || m.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain) {
-            events.record(m, EventReason.DeletionRetained, "deleted with deletionPolicy Retain: the database is left as it is");
-            return DeleteControl.defaultDelete();
-        }
-        String blocked = "; deletion waits (set spec.deletionPolicy: Retain to delete without rolling back)";
-        try {
-            DatabaseTarget target = CredentialsResolver.resolve(context.getSecondaryResource(Secret.class).orElse(null),
-                    m.getMetadata().getNamespace(), m.getSpec().getDatabase().getSecretRef().getName());
-            MigrationEngine engine = engines.create(target, m.getSpec());
-            MigrationPlan plan = Planner.plan(m);
-            LedgerState ledger = engine.state(plan.key());
-            if (ledger.pastPointOfNoReturn() || !ledger.started() || ledger.applied(dev.tandem.plan.Step.ROLLBACK)) {
-                events.record(m, EventReason.DeletionRetained, ledger.pastPointOfNoReturn()
-                        ? "past the point of no return: deletionPolicy RollBack cannot apply, the database is left as it is"
-                        : "nothing to roll back");
-                return DeleteControl.defaultDelete();
-            }
-            HandlerResult result = handlers.forPhase(Phase.RolledBack)
-                    .handle(new StepContext(m.getMetadata().getUid(), plan, engine));
-            if (result instanceof HandlerResult.Advanced) {
-                events.record(m, EventReason.DeletionRolledBack, "rolled back before deletion (deletionPolicy RollBack)");
-                return DeleteControl.defaultDelete();
-            }
-            String why = result instanceof HandlerResult.Failed f ? f.message()
-                    : result instanceof HandlerResult.Retry r ? r.message() : "rollback not finished";
-            events.record(m, EventReason.DeletionBlocked, "rollback before deletion failed: " + why + blocked);
-        } catch (CredentialsResolver.CredentialsException | EngineException e) {
-            events.record(m, EventReason.DeletionBlocked, "cannot roll back: " + e.getMessage() + blocked);
-        }
-        return DeleteControl.noFinalizerRemoval().rescheduleAfter(RECHECK_DELETION);
+        metrics.forget(m.getMetadata().getUid());
+        return deletion.cleanup(m, context.getSecondaryResource(Secret.class).orElse(null));
     }
 
     @Override
     public List<EventSource<?, SchemaMigration>> prepareEventSources(EventSourceContext<SchemaMigration> context) {
-        context.getPrimaryCache().addIndexer(Names.SECRET_INDEX, m -> List.of(secretKey(m)));
-        InformerEventSourceConfiguration<Secret> secrets = InformerEventSourceConfiguration
-                .from(Secret.class, SchemaMigration.class)
-                .withName("secrets")
-                .withSecondaryToPrimaryMapper(secret -> context.getPrimaryCache()
-                        .byIndex(Names.SECRET_INDEX, secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName())
-                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
-                .withPrimaryToSecondaryMapper((SchemaMigration m) -> m.getSpec() == null || m.getSpec().getDatabase() == null
-                        || m.getSpec().getDatabase().getSecretRef() == null ? Set.of()
-                        : Set.of(new ResourceID(m.getSpec().getDatabase().getSecretRef().getName(), m.getMetadata().getNamespace())))
-                .build();
-        return List.of(new InformerEventSource<>(secrets, context));
-    }
-
-    private static String secretKey(SchemaMigration m) {
-        return m.getSpec() == null || m.getSpec().getDatabase() == null || m.getSpec().getDatabase().getSecretRef() == null
-                ? "" : m.getMetadata().getNamespace() + "/" + m.getSpec().getDatabase().getSecretRef().getName();
+        return List.of(SecretWatch.eventSource(context));
     }
 
     private static String reference(SchemaMigration m) {

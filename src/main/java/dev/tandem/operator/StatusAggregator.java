@@ -116,6 +116,12 @@ public final class StatusAggregator {
 
     /** Records the intent to run a step: the in-flight phase and an open history entry. */
     public void intend(Phase inFlight, String planHash, String reference) {
+        for (HistoryEntry open : history()) {
+            if (open.getEnd() == null) {
+                open.setEnd(now);
+                open.setResult("Superseded");
+            }
+        }
         phase(inFlight);
         status.setMessage(inFlight + ": step recorded as intended, running next");
         history().add(new HistoryEntry(inFlight.settled().name(), now, null, "Running", planHash, reference));

@@ -9,7 +9,7 @@ import java.util.Set;
  *
  * <p>Settled phases (a step has committed) and their legal next phases:
  * <ul>
- *   <li>{@code Pending} → Expanding, RolledBack (nothing to undo)</li>
+ *   <li>{@code Pending} → Expanding, RollingBack (nothing to undo: no SQL runs)</li>
  *   <li>{@code Expanded} → Backfilling, RollingBack</li>
  *   <li>{@code Backfilled} → Verifying, RollingBack</li>
  *   <li>{@code Verified} → CuttingOver, Verifying (re-verification), RollingBack</li>
@@ -107,7 +107,7 @@ public enum Phase {
     /** Legal next phases from this one. */
     public Set<Phase> next() {
         return switch (this) {
-            case Pending -> EnumSet.of(Expanding, RolledBack, Failed);
+            case Pending -> EnumSet.of(Expanding, RollingBack, Failed);
             case Expanding -> EnumSet.of(Expanded, Expanding, Failed);
             case Expanded -> EnumSet.of(Backfilling, RollingBack);
             case Backfilling -> EnumSet.of(Backfilled, Backfilling, RollingBack, Failed);

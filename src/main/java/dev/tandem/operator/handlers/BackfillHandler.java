@@ -1,12 +1,13 @@
 package dev.tandem.operator.handlers;
 
+import dev.tandem.operator.MigrationMetrics;
 import dev.tandem.plan.Step;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** Copies existing rows into the new storage; with no sync entries there is nothing to copy. */
-@ApplicationScoped
+@Singleton
 public class BackfillHandler extends StepHandler {
-    public BackfillHandler() {
-        super(Step.BACKFILL);
+    public BackfillHandler(MigrationMetrics metrics) {
+        super(Step.BACKFILL, metrics);
     }
 }

@@ -1,12 +1,13 @@
 package dev.tandem.operator.handlers;
 
+import dev.tandem.operator.MigrationMetrics;
 import dev.tandem.plan.Step;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** Drops the old storage: runs the contract SQL in one transaction. */
-@ApplicationScoped
+@Singleton
 public class ContractHandler extends StepHandler {
-    public ContractHandler() {
-        super(Step.CONTRACT);
+    public ContractHandler(MigrationMetrics metrics) {
+        super(Step.CONTRACT, metrics);
     }
 }

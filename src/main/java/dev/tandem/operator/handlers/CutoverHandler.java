@@ -1,12 +1,13 @@
 package dev.tandem.operator.handlers;
 
+import dev.tandem.operator.MigrationMetrics;
 import dev.tandem.plan.Step;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** Crosses the point of no return: runs the cutover SQL in one transaction. */
-@ApplicationScoped
+@Singleton
 public class CutoverHandler extends StepHandler {
-    public CutoverHandler() {
-        super(Step.CUTOVER);
+    public CutoverHandler(MigrationMetrics metrics) {
+        super(Step.CUTOVER, metrics);
     }
 }

@@ -1,12 +1,13 @@
 package dev.tandem.operator.handlers;
 
+import dev.tandem.operator.MigrationMetrics;
 import dev.tandem.plan.Step;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** Runs the expand SQL (and, with sync entries, installs the sync triggers) in one transaction. */
-@ApplicationScoped
+@Singleton
 public class ExpandHandler extends StepHandler {
-    public ExpandHandler() {
-        super(Step.EXPAND);
+    public ExpandHandler(MigrationMetrics metrics) {
+        super(Step.EXPAND, metrics);
     }
 }

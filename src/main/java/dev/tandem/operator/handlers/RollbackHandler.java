@@ -1,12 +1,13 @@
 package dev.tandem.operator.handlers;
 
+import dev.tandem.operator.MigrationMetrics;
 import dev.tandem.plan.Step;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** Undoes the migration before the point of no return: runs the rollback SQL. */
-@ApplicationScoped
+@Singleton
 public class RollbackHandler extends StepHandler {
-    public RollbackHandler() {
-        super(Step.ROLLBACK);
+    public RollbackHandler(MigrationMetrics metrics) {
+        super(Step.ROLLBACK, metrics);
     }
 }

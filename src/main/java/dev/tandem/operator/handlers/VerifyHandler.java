@@ -1,12 +1,13 @@
 package dev.tandem.operator.handlers;
 
+import dev.tandem.operator.MigrationMetrics;
 import dev.tandem.plan.Step;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** Proves old and new storage agree; with no sync entries there is nothing to compare. */
-@ApplicationScoped
+@Singleton
 public class VerifyHandler extends StepHandler {
-    public VerifyHandler() {
-        super(Step.VERIFY);
+    public VerifyHandler(MigrationMetrics metrics) {
+        super(Step.VERIFY, metrics);
     }
 }
