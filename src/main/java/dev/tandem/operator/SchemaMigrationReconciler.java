@@ -67,6 +67,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         if (status.newlyStalled()) {
             events.record(m, eventFor(status.build()), status.build().getMessage());
         }
+        if (status.becameTrue(Names.Conditions.AWAITING_PROMOTION)) {
+            events.record(m, EventReason.AwaitingPromotion, status.build().getMessage());
+        }
         if (status.changed()) {
             SchemaMigrationStatus built = status.build();
             PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(m, context, r -> {
@@ -113,6 +116,10 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
         if (m.getSpec().isSuspended()) {
             status.suspended(settled);
+            if (status.previous().condition(Names.Conditions.READY).map(c -> !Names.Reasons.SUSPENDED.equals(c.getReason()))
+                    .orElse(true)) {
+                events.record(m, EventReason.Suspended, status.build().getMessage());
+            }
             return Optional.empty();
         }
         Phase inFlight = next.get().inFlightPhase().orElseThrow();
@@ -180,7 +187,8 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             if (e.isTransient()) {
                 status.retrying(e.reason(), e.getMessage(), Instant.now(clock).plus(RECHECK_SECRET));
             } else {
-                status.stalled(e.reason(), e.getMessage() + " (Secret " + secretName + ")");
+                status.stalled(e.reason(), e.getMessage() + "; check the credentials in Secret " + secretName
+                        + " (keys user/username and password, or those inside jdbc-uri or uri)");
             }
         }
         return null;

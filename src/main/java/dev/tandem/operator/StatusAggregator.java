@@ -214,6 +214,13 @@ public final class StatusAggregator {
         return !Objects.equals(build(), previous);
     }
 
+    /** Whether a condition turned True in this reconcile (to emit an event once). */
+    public boolean becameTrue(String type) {
+        StatusCondition before = previous.condition(type).orElse(null);
+        StatusCondition after = conditions.get(type);
+        return after != null && "True".equals(after.getStatus()) && (before == null || !"True".equals(before.getStatus()));
+    }
+
     /** Whether the Stalled condition or its reason is new in this reconcile (to emit an event once). */
     public boolean newlyStalled() {
         StatusCondition before = previous.condition(Names.Conditions.STALLED).orElse(null);

@@ -1,5 +1,6 @@
 package dev.tandem.engine;
 
+import dev.tandem.testing.Specs;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SqlSpec;
 import dev.tandem.api.v1alpha1.TargetPhase;
@@ -18,13 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class EngineStepTest {
 
     static SchemaMigrationSpec spec(String expand, String cutover, String contract, String rollback) {
-        SchemaMigrationSpec spec = new SchemaMigrationSpec();
-        spec.setTargetPhase(TargetPhase.Contracted);
-        spec.setExpand(new SqlSpec(expand));
-        spec.setCutover(cutover == null ? null : new SqlSpec(cutover));
-        spec.setContract(contract == null ? null : new SqlSpec(contract));
-        spec.setRollback(rollback == null ? null : new SqlSpec(rollback));
-        return spec;
+        return Specs.of(expand, cutover, contract, rollback);
     }
 
     static MigrationEngine engine(DatabaseTarget db) {

@@ -5,6 +5,12 @@ import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
 import dev.tandem.api.v1alpha1.TargetPhase;
 import dev.tandem.engine.DatabaseTarget;
+import dev.tandem.engine.EngineSettings;
+import dev.tandem.engine.MigrationEngine;
+import dev.tandem.engine.StepListener;
+import dev.tandem.plan.MigrationPlan;
+import dev.tandem.plan.Planner;
+import dev.tandem.plan.Step;
 import dev.tandem.testing.Manifests;
 import dev.tandem.testing.TestDatabase;
 import dev.tandem.api.v1alpha1.StatusCondition;
@@ -167,7 +173,7 @@ class OperatorLifecycleTest {
 
         List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
         assertThat(events).extracting(Event::getReason)
-                .contains("StepStarted", "StepSucceeded", "PointOfNoReturnPassed", "PromotionRefused");
+                .contains("StepStarted", "StepSucceeded", "PointOfNoReturnPassed", "PromotionRefused", "AwaitingPromotion");
     }
 
     @Test
@@ -215,7 +221,7 @@ class OperatorLifecycleTest {
         client.resource(Manifests.secret(ns, "db", db, "tandem_app", secretPassword)).create();
         Resource<SchemaMigration> r = apply(Manifests.attributeMove(ns, "m", "db", TargetPhase.Expanded));
         SchemaMigrationStatus s = awaitStatus(r, stalledWith("AuthenticationFailed", 1));
-        assertThat(s.getMessage()).contains("Secret db").doesNotContain(secretPassword);
+        assertThat(s.getMessage()).contains("Secret db").contains("password").doesNotContain(secretPassword);
         assertThat(r.get().toString()).doesNotContain(secretPassword);
         assertThat(client.v1().events().inNamespace(ns).list().getItems())
                 .allSatisfy(e -> assertThat(e.getMessage()).doesNotContain(secretPassword));
@@ -314,5 +320,30 @@ class OperatorLifecycleTest {
         await().atMost(TIMEOUT).until(() -> r.get() == null);
         assertThat(TestDatabase.tableExists(db, "users_pii")).isTrue();
         assertThat(TestDatabase.columnNullable(db, "users", "full_name")).isTrue();
+    }
+
+    @Test
+    void aCutoverThatCommittedBeforeTheOperatorCouldRecordItIsNotRunAgain() throws Exception {
+        String ns = "crashed";
+        DatabaseTarget db = databaseWithSecret(ns, "db");
+        SchemaMigration m = Manifests.attributeMove(ns, "m", "db", TargetPhase.Verified);
+        m.getSpec().getCutover().setSql("ALTER TABLE users RENAME COLUMN full_name TO legacy_full_name;");
+        Resource<SchemaMigration> r = apply(m);
+        String hash = awaitStatus(r, settledAt(Phase.Verified, 1)).getPlan().getHash();
+
+        // An operator recorded CuttingOver, committed the cutover, and died before writing status.
+        SchemaMigration current = r.get();
+        MigrationPlan plan = Planner.plan(current);
+        new MigrationEngine(db, EngineSettings.defaults("crashed-operator"))
+                .apply(plan, Step.CUTOVER, current.getMetadata().getUid(), StepListener.NONE);
+        current.getStatus().setPhase(Phase.CuttingOver);
+        r.updateStatus(current);
+
+        edit(r, TargetPhase.CutOver, hash);
+        SchemaMigrationStatus s = awaitStatus(r, settledAt(Phase.CutOver, 2));
+        assertThat(condition(s, Names.Conditions.REVERSIBLE).getStatus()).isEqualTo("False");
+        assertThat(TestDatabase.columnExists(db, "users", "legacy_full_name")).isTrue();
+        assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(Event::getReason)
+                .doesNotContain("StepFailed");
     }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.plan;
 
+import dev.tandem.testing.Specs;
 import dev.tandem.api.v1alpha1.DatabaseSpec;
 import dev.tandem.api.v1alpha1.DeletionPolicy;
 import dev.tandem.api.v1alpha1.PromotionSpec;
@@ -25,18 +26,7 @@ class PlannerTest {
             + "ALTER TABLE users DROP COLUMN IF EXISTS email_lower;";
 
     private static SchemaMigrationSpec spec() {
-        SchemaMigrationSpec spec = new SchemaMigrationSpec();
-        DatabaseSpec db = new DatabaseSpec();
-        db.setSecretRef(new SecretRef("app-db"));
-        spec.setDatabase(db);
-        spec.setTargetPhase(TargetPhase.Expanded);
-        spec.setLockTimeout("2s");
-        spec.setStatementTimeout("15m");
-        spec.setExpand(new SqlSpec(EXPAND));
-        spec.setCutover(new SqlSpec(CUTOVER));
-        spec.setContract(new SqlSpec(CONTRACT));
-        spec.setRollback(new SqlSpec(ROLLBACK));
-        return spec;
+        return Specs.of(EXPAND, CUTOVER, CONTRACT, ROLLBACK);
     }
 
     private static String hash(SchemaMigrationSpec spec) {

@@ -1,5 +1,6 @@
 package dev.tandem.plan;
 
+import dev.tandem.testing.Specs;
 import dev.tandem.api.v1alpha1.DatabaseSpec;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SecretRef;
@@ -17,18 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SpecValidatorTest {
 
     private static SchemaMigrationSpec valid() {
-        SchemaMigrationSpec spec = new SchemaMigrationSpec();
-        DatabaseSpec db = new DatabaseSpec();
-        db.setSecretRef(new SecretRef("app-db"));
-        spec.setDatabase(db);
-        spec.setTargetPhase(TargetPhase.Expanded);
-        spec.setLockTimeout("2s");
-        spec.setStatementTimeout("15m");
-        spec.setExpand(new SqlSpec("ALTER TABLE t ADD COLUMN b int;"));
-        spec.setCutover(new SqlSpec("ALTER TABLE t ALTER COLUMN a DROP NOT NULL;"));
-        spec.setContract(new SqlSpec("ALTER TABLE t DROP COLUMN a;"));
-        spec.setRollback(new SqlSpec("ALTER TABLE t DROP COLUMN IF EXISTS b;"));
-        return spec;
+        return Specs.of("ALTER TABLE t ADD COLUMN b int;", "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;",
+                "ALTER TABLE t DROP COLUMN a;", "ALTER TABLE t DROP COLUMN IF EXISTS b;");
     }
 
     @Test
