@@ -146,8 +146,12 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             return Optional.of(w.recheck());
         }
         if (result instanceof HandlerResult.Retry r) {
+            boolean sameError = status.previous().getLastError() != null
+                    && r.reason().equals(status.previous().getLastError().getReason());
             status.retrying(r.reason(), r.message(), Instant.now(clock).plus(r.retryIn()));
-            events.record(m, EventReason.StepRetrying, r.message());
+            if (!sameError) {
+                events.record(m, EventReason.StepRetrying, r.message());
+            }
             return Optional.of(r.retryIn());
         }
         HandlerResult.Failed f = (HandlerResult.Failed) result;

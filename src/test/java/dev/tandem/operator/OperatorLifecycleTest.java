@@ -346,4 +346,32 @@ class OperatorLifecycleTest {
         assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(Event::getReason)
                 .doesNotContain("StepFailed");
     }
+
+    @Test
+    void aStepBlockedByALongTransactionRetriesAndStatusNamesTheBlocker() throws Exception {
+        String ns = "blocked";
+        DatabaseTarget db = databaseWithSecret(ns, "db");
+        SchemaMigration m = Manifests.attributeMove(ns, "m", "db", TargetPhase.Expanded);
+        m.getSpec().getExpand().setSql("ALTER TABLE users ADD COLUMN nickname text;");
+        m.getSpec().setLockTimeout("200ms");
+        try (java.sql.Connection blocker = db.connect("nightly-report")) {
+            blocker.setAutoCommit(false);
+            try (java.sql.Statement st = blocker.createStatement()) {
+                st.executeQuery("SELECT count(*) FROM users").close();
+            }
+            Resource<SchemaMigration> r = apply(m);
+            SchemaMigrationStatus s = awaitStatus(r, st -> st.getLastError() != null
+                    && "LockTimeout".equals(st.getLastError().getReason()));
+            assertThat(s.getLastError().getMessage()).contains("idle in transaction").contains("nightly-report");
+            assertThat(s.getNextRetryTime()).isNotNull();
+            assertThat(s.getPhase()).isEqualTo(Phase.Expanding);
+            assertThat(condition(s, Names.Conditions.RECONCILING).getReason()).isEqualTo(Names.Reasons.RETRYING);
+            assertThat(condition(s, Names.Conditions.STALLED).getStatus()).isEqualTo("False");
+            assertThat(TestDatabase.columnExists(db, "users", "nickname")).isFalse();
+            blocker.rollback();
+            s = awaitStatus(r, settledAt(Phase.Expanded, 1));
+            assertThat(s.getLastError()).isNull();
+            assertThat(TestDatabase.columnExists(db, "users", "nickname")).isTrue();
+        }
+    }
 }
