@@ -11,9 +11,12 @@ import java.util.stream.Collectors;
  * @param namespace namespace of the migration (the ledger key is namespace/name)
  * @param name      name of the migration
  * @param steps     one entry per {@link Step}, in step order
+ * @param sync      the compiled sync entries (their triggers are in the expand step; the backfill and
+ *                  verification assemble their batches from them)
  * @param hash      hash over everything that decides which SQL runs
  */
-public record MigrationPlan(String namespace, String name, List<PlanStep> steps, String hash) {
+public record MigrationPlan(String namespace, String name, List<PlanStep> steps, List<CompiledSync> sync,
+                            String hash) {
 
     /** namespace/name: the key of this migration in the ledger. */
     public String key() {

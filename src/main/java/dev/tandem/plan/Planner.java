@@ -26,14 +26,27 @@ public final class Planner {
     }
 
     public static MigrationPlan plan(String namespace, String name, SchemaMigrationSpec spec) {
+        List<CompiledSync> sync = SyncCompiler.compile(spec.getSync());
+        List<PlannedStatement> drops = generated(SyncCompiler.dropStatements(sync));
         List<PlanStep> steps = new ArrayList<>();
-        steps.add(PlanStep.of(Step.EXPAND, userStatements(spec.getExpand())));
+        steps.add(PlanStep.of(Step.EXPAND, concat(userStatements(spec.getExpand()),
+                generated(SyncCompiler.installStatements(sync)))));
         steps.add(PlanStep.of(Step.BACKFILL, List.of()));
         steps.add(PlanStep.of(Step.VERIFY, List.of()));
-        steps.add(PlanStep.of(Step.CUTOVER, userStatements(spec.getCutover())));
+        steps.add(PlanStep.of(Step.CUTOVER, concat(drops, userStatements(spec.getCutover()))));
         steps.add(PlanStep.of(Step.CONTRACT, userStatements(spec.getContract())));
-        steps.add(PlanStep.of(Step.ROLLBACK, userStatements(spec.getRollback())));
-        return new MigrationPlan(namespace, name, List.copyOf(steps), hash(steps));
+        steps.add(PlanStep.of(Step.ROLLBACK, concat(drops, userStatements(spec.getRollback()))));
+        return new MigrationPlan(namespace, name, List.copyOf(steps), List.copyOf(sync), hash(steps, sync));
+    }
+
+    private static List<PlannedStatement> generated(List<String> sql) {
+        return sql.stream().map(PlannedStatement::generated).toList();
+    }
+
+    private static List<PlannedStatement> concat(List<PlannedStatement> a, List<PlannedStatement> b) {
+        List<PlannedStatement> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static List<PlannedStatement> userStatements(SqlSpec sql) {
@@ -47,7 +60,7 @@ public final class Planner {
      * Hash over the statements of every step and how they are grouped into transactions. Not
      * covered: the database, the target phase, the promotion, suspend, timeouts and tuning.
      */
-    static String hash(List<PlanStep> steps) {
+    static String hash(List<PlanStep> steps, List<CompiledSync> sync) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update("tandem-plan-v1\n".getBytes(StandardCharsets.UTF_8));
@@ -61,6 +74,11 @@ public final class Planner {
                                 .getBytes(StandardCharsets.UTF_8));
                     }
                 }
+            }
+            for (CompiledSync s : sync) {
+                // The backfill and verification are built from these; the triggers alone already cover
+                // them, but an entry's batch SQL must not change without the hash changing.
+                digest.update(("sync " + s + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(digest.digest()).substring(0, HASH_LENGTH);
         } catch (NoSuchAlgorithmException e) {

@@ -36,8 +36,19 @@ public final class SpecValidator {
         }
         checkDuration(errors, "spec.lockTimeout", spec.getLockTimeout());
         checkDuration(errors, "spec.statementTimeout", spec.getStatementTimeout());
-        if (spec.getExpand() == null || blank(spec.getExpand().getSql())) {
-            errors.add("spec.expand.sql: missing; give the SQL that creates the new storage");
+        boolean hasSync = spec.getSync() != null && !spec.getSync().isEmpty();
+        if (!hasSync && (spec.getExpand() == null || blank(spec.getExpand().getSql()))) {
+            errors.add("spec.expand.sql: missing; give the SQL that creates the new storage (or sync entries)");
+        }
+        errors.addAll(SyncCompiler.validate(spec.getSync()));
+        if (spec.getBackfill() != null) {
+            checkDuration(errors, "spec.backfill.targetBatchTime", spec.getBackfill().getTargetBatchTime());
+            if (spec.getBackfill().getThrottle() != null) {
+                checkDuration(errors, "spec.backfill.throttle.maxReplicationLag",
+                        spec.getBackfill().getThrottle().getMaxReplicationLag());
+                checkDuration(errors, "spec.backfill.throttle.maxTransactionAge",
+                        spec.getBackfill().getThrottle().getMaxTransactionAge());
+            }
         }
         checkSql(errors, "spec.expand.sql", spec.getExpand());
         checkSql(errors, "spec.cutover.sql", spec.getCutover());

@@ -12,7 +12,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** What the migration does and how far it may go. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"database", "targetPhase", "promotion", "suspend", "deletionPolicy", "lockTimeout",
-        "statementTimeout", "expand", "cutover", "contract", "rollback"})
+        "statementTimeout", "expand", "sync", "backfill", "cutover", "contract", "rollback"})
 @ValidationRule(value = "!(self.targetPhase in ['CutOver', 'Contracted']) || (has(self.promotion) && has(self.promotion.planHash) && self.promotion.planHash != '')",
         message = "spec.promotion.planHash is required for targetPhase CutOver and Contracted: copy status.plan.hash (or the hash printed by 'tandem plan') into it",
         fieldPath = ".promotion")
@@ -62,6 +62,14 @@ public class SchemaMigrationSpec {
     @JsonPropertyDescription("Phase 1: SQL that creates the new storage (tables, columns, indexes), run in one transaction.")
     private SqlSpec expand;
 
+    @JsonPropertyDescription("What the same data means: each entry maps old rows to new ones. Compiled into sync "
+            + "triggers installed with expand (removed at cutover or rollback), the backfill, and the verification. "
+            + "Entries apply in the order given.")
+    private java.util.List<SyncSpec> sync;
+
+    @JsonPropertyDescription("How the backfill copies existing rows (tuning; may change at any time).")
+    private BackfillSpec backfill;
+
     @JsonPropertyDescription("Phase 4, the point of no return: SQL run in one transaction, e.g. relax NOT NULL on the "
             + "old column or swap table names.")
     private SqlSpec cutover;
@@ -89,6 +97,10 @@ public class SchemaMigrationSpec {
     public void setStatementTimeout(String statementTimeout) { this.statementTimeout = statementTimeout; }
     public SqlSpec getExpand() { return expand; }
     public void setExpand(SqlSpec expand) { this.expand = expand; }
+    public java.util.List<SyncSpec> getSync() { return sync; }
+    public void setSync(java.util.List<SyncSpec> sync) { this.sync = sync; }
+    public BackfillSpec getBackfill() { return backfill; }
+    public void setBackfill(BackfillSpec backfill) { this.backfill = backfill; }
     public SqlSpec getCutover() { return cutover; }
     public void setCutover(SqlSpec cutover) { this.cutover = cutover; }
     public SqlSpec getContract() { return contract; }

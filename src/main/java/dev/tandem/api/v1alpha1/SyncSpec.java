@@ -1,0 +1,63 @@
+package dev.tandem.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What "the same data" means for one piece of old storage: compiled into sync triggers (installed
+ * by expand), the backfill, and the verification.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"name", "from", "to", "columns", "reverse", "onDelete"})
+public class SyncSpec {
+    @Required
+    @Pattern("^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
+    @JsonPropertyDescription("Name of the entry (lower case, digits, '-'); names the generated triggers.")
+    private String name;
+
+    @Required
+    @JsonPropertyDescription("The old storage: a table, its key and which of its rows are synced.")
+    private SyncSource from;
+
+    @Required
+    @JsonPropertyDescription("The new storage: a table (the same table for an in-place derivation) and its key.")
+    private SyncTarget to;
+
+    @Required
+    @JsonPropertyDescription("New column <- SQL expression over the old row (columns of from.table by name, e.g. "
+            + "'lower(email)' or '(SELECT id FROM breeds b WHERE b.name = breed)'). Must cover every to.key column.")
+    private Map<String, String> columns = new LinkedHashMap<>();
+
+    @JsonPropertyDescription("Optional new -> old mapping: old column <- SQL expression over the new row, for new "
+            + "application versions that write the new storage before cutover. Needs every to.key column mapped "
+            + "from a plain from.key column in 'columns'.")
+    private Map<String, String> reverse;
+
+    @Default("Delete")
+    @JsonPropertyDescription("What a delete in the old storage (or a row leaving from.where) does to the new: "
+            + "Delete removes the new row, Keep leaves it (for targets shared by many rows, e.g. a lookup table).")
+    private OnDelete onDelete;
+
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+    public SyncSource getFrom() { return from; }
+    public void setFrom(SyncSource from) { this.from = from; }
+    public SyncTarget getTo() { return to; }
+    public void setTo(SyncTarget to) { this.to = to; }
+    public Map<String, String> getColumns() { return columns; }
+    public void setColumns(Map<String, String> columns) { this.columns = columns; }
+    public Map<String, String> getReverse() { return reverse; }
+    public void setReverse(Map<String, String> reverse) { this.reverse = reverse; }
+    public OnDelete getOnDelete() { return onDelete; }
+    public void setOnDelete(OnDelete onDelete) { this.onDelete = onDelete; }
+
+    /** What a delete in the old storage does to the new. */
+    public enum OnDelete { Delete, Keep }
+}
