@@ -15,6 +15,7 @@ public class EngineException extends Exception {
     public static final String DATABASE_UNAVAILABLE = "DatabaseUnavailable";
     public static final String AUTHENTICATION_FAILED = "AuthenticationFailed";
     public static final String STATEMENT_TIMEOUT = "StatementTimeout";
+    public static final String BACKFILL_INCOMPLETE = "BackfillIncomplete";
 
     private final String reason;
     private final boolean transientError;

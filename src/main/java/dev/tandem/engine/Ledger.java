@@ -52,6 +52,17 @@ final class Ledger {
                     + "migration text NOT NULL REFERENCES " + t("migrations") + " ON DELETE CASCADE, "
                     + "step text NOT NULL, unit int NOT NULL, statements int NOT NULL, duration_ms bigint, "
                     + "applied_at timestamptz NOT NULL DEFAULT now(), runner text, PRIMARY KEY (migration, step, unit))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_progress") + " ("
+                    + "migration text NOT NULL, entry int NOT NULL, shard int NOT NULL, shards int NOT NULL, "
+                    + "lower_key text[], upper_key text[], last_key text[], rows_estimate bigint NOT NULL DEFAULT 0, "
+                    + "rows_done bigint NOT NULL DEFAULT 0, rows_written bigint NOT NULL DEFAULT 0, batches bigint NOT NULL DEFAULT 0, "
+                    + "batch_size int, rows_per_second double precision, throttled_reason text, done boolean NOT NULL DEFAULT false, "
+                    + "started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
+                    + "PRIMARY KEY (migration, entry, shard))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_batches") + " ("
+                    + "migration text NOT NULL, entry int NOT NULL, shard int NOT NULL, batch bigint NOT NULL, "
+                    + "first_key text[], last_key text[], rows int NOT NULL, written int NOT NULL, "
+                    + "committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, entry, shard, batch))");
             c.commit();
         } catch (SQLException e) {
             c.rollback();
@@ -59,6 +70,10 @@ final class Ledger {
         } finally {
             c.setAutoCommit(autoCommit);
         }
+    }
+
+    String table(String name) {
+        return t(name);
     }
 
     boolean exists(Connection c) throws SQLException {

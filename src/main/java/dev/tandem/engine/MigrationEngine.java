@@ -86,6 +86,14 @@ public final class MigrationEngine {
             if (state.applied(step)) {
                 return new StepResult(step, StepResult.Outcome.ALREADY_APPLIED, 0, since(started));
             }
+            if (step == Step.BACKFILL && !plan.sync().isEmpty()) {
+                BackfillProgress progress = Backfiller.progress(c, plan, ledger);
+                if (!progress.complete()) {
+                    throw new EngineException(EngineException.BACKFILL_INCOMPLETE, true, plan.key() + ": the backfill is "
+                            + progress.percent() + "% done (" + progress.shardsDone() + " of " + progress.shardsTotal()
+                            + " ranges); the step commits when every row is copied");
+                }
+            }
         } catch (SQLException e) {
             throw classify(what, e);
         }
