@@ -127,7 +127,7 @@ Least privilege: no wildcards, Secrets are read-only.
 # migration Jobs and their pods (to read a failed pod's reason)
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch"]

@@ -3,6 +3,8 @@ package dev.tandem.cli;
 import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.TargetPhase;
+import dev.tandem.engine.BackfillProgress;
+import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.BlockingSession;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
@@ -11,6 +13,7 @@ import dev.tandem.engine.LedgerState;
 import dev.tandem.engine.MigrationEngine;
 import dev.tandem.engine.StepListener;
 import dev.tandem.engine.StepResult;
+import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
@@ -63,6 +66,8 @@ public class RunCommand implements Callable<Integer> {
     @Option(names = "--setup", description = "SQL file loaded into the embedded database first (default: setup.sql "
             + "beside the manifest).")
     Path setup;
+
+    private BackfillTuning tuning = BackfillTuning.defaults();
 
     @Override
     public Integer call() throws Exception {
@@ -126,6 +131,7 @@ public class RunCommand implements Callable<Integer> {
                     .withTimeouts(Durations.parseOr(migration.getSpec().getLockTimeout(), Duration.ofSeconds(2)),
                             Durations.parseOr(migration.getSpec().getStatementTimeout(), Duration.ofMinutes(15)));
             MigrationEngine engine = new MigrationEngine(db, settings);
+            tuning = BackfillTuning.from(migration.getSpec().getBackfill());
             int rc = drive(engine, plan, target, out, err);
             if (embedded != null && rc == 0) {
                 printTables(db, out);
@@ -160,6 +166,9 @@ public class RunCommand implements Callable<Integer> {
                 int statements = plan.step(step).statements().size();
                 out.print("  " + next.get().inFlightPhase().orElseThrow() + " ... ");
                 out.flush();
+                if (step == Step.BACKFILL && !plan.sync().isEmpty()) {
+                    backfill(engine, plan, out);
+                }
                 StepResult result = engine.apply(plan, step, null, new StepListener() {
                     @Override
                     public void lockTimeout(Step s, int unit, int attempt, Duration retryIn,
@@ -179,6 +188,46 @@ public class RunCommand implements Callable<Integer> {
             err.println("error: " + e.reason() + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** Copies existing rows in-process, one worker, with a progress line. */
+    private void backfill(MigrationEngine engine, MigrationPlan plan, PrintWriter out) throws EngineException {
+        Backfiller backfiller = new Backfiller(engine.target(), engine.settings(), tuning);
+        long started = System.nanoTime();
+        backfiller.run(plan, 0, 1, new Backfiller.Listener() {
+            private long lastPrint;
+
+            @Override
+            public void batch(int entry, int shard, long rowsDone, int batchRows, int batchSize) {
+                long now = System.nanoTime();
+                if (now - lastPrint > 500_000_000L) {
+                    lastPrint = now;
+                    try {
+                        BackfillProgress p = backfiller.progress(plan);
+                        out.print("\r  Backfilling ... " + bar(p.percent()) + " " + p.percent() + "% " + p.rowsProcessed()
+                                + " rows, " + Math.round(p.rowsPerSecond()) + " rows/s   ");
+                        out.flush();
+                    } catch (EngineException ignored) {
+                        // progress display only
+                    }
+                }
+            }
+
+            @Override
+            public void paused(String reason) {
+                out.print("\r  Backfilling ... paused: " + reason + "   ");
+                out.flush();
+            }
+        });
+        BackfillProgress p = backfiller.progress(plan);
+        out.print("\r  Backfilling ... " + bar(100) + " 100% " + p.rowsProcessed() + " rows in "
+                + (System.nanoTime() - started) / 1_000_000 + " ms; ");
+        out.flush();
+    }
+
+    private static String bar(int percent) {
+        int filled = percent / 5;
+        return "[" + "#".repeat(filled) + ".".repeat(20 - filled) + "]";
     }
 
     private static String advice(Phase phase, MigrationPlan plan) {

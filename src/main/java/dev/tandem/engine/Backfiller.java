@@ -1,5 +1,6 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.Ident;
@@ -32,24 +33,6 @@ public final class Backfiller {
     static final int MAX_BATCH = 100_000;
     static final int FIRST_BATCH = 500;
 
-    /**
-     * How the copy runs.
-     *
-     * @param batchSize         fixed rows per batch, or null for auto
-     * @param targetBatchTime   what auto aims at
-     * @param maxRowsPerSecond  over all workers; 0 for unlimited
-     * @param maxReplicationLag pause while a replica is further behind
-     * @param maxTransactionAge pause while another transaction is open longer
-     * @param pausePoll         how often a paused worker looks again
-     */
-    public record Tuning(Integer batchSize, Duration targetBatchTime, int maxRowsPerSecond, Duration maxReplicationLag,
-                         Duration maxTransactionAge, Duration pausePoll) {
-        public static Tuning defaults() {
-            return new Tuning(null, Duration.ofMillis(200), 0, Duration.ofSeconds(10), Duration.ofMinutes(5),
-                    Duration.ofSeconds(1));
-        }
-    }
-
     /** Hears each committed batch and each pause. */
     public interface Listener {
         Listener NONE = new Listener() {
@@ -64,10 +47,10 @@ public final class Backfiller {
 
     private final DatabaseTarget target;
     private final EngineSettings settings;
-    private final Tuning tuning;
+    private final BackfillTuning tuning;
     private final Ledger ledger;
 
-    public Backfiller(DatabaseTarget target, EngineSettings settings, Tuning tuning) {
+    public Backfiller(DatabaseTarget target, EngineSettings settings, BackfillTuning tuning) {
         this.target = target;
         this.settings = settings;
         this.tuning = tuning;

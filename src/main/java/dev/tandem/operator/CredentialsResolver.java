@@ -1,5 +1,6 @@
 package dev.tandem.operator;
 
+import dev.tandem.engine.ConnectionKeys;
 import dev.tandem.engine.DatabaseTarget;
 import io.fabric8.kubernetes.api.model.Secret;
 
@@ -38,39 +39,17 @@ public final class CredentialsResolver {
                     + " (spec.database.secretRef.name) not found; create it with key jdbc-uri, uri, or host, port, "
                     + "dbname, user and password");
         }
-        Map<String, String> data = decode(secret);
-        String user = first(data, "user", "username");
-        String password = data.get("password");
-        String where = "Secret " + namespace + "/" + name;
         try {
-            if (data.containsKey("jdbc-uri")) {
-                return DatabaseTarget.ofJdbcUrl(data.get("jdbc-uri").strip(), user, password);
-            }
-            if (data.containsKey("uri")) {
-                return DatabaseTarget.ofUri(data.get("uri")).withCredentials(user, password);
-            }
+            return ConnectionKeys.resolve(decode(secret), "Secret " + namespace + "/" + name);
         } catch (IllegalArgumentException e) {
-            throw new CredentialsException(Names.Reasons.SECRET_KEY_MISSING, where + ": key "
-                    + (data.containsKey("jdbc-uri") ? "jdbc-uri" : "uri") + " is invalid: " + e.getMessage());
+            throw new CredentialsException(Names.Reasons.SECRET_KEY_MISSING, e.getMessage());
         }
-        for (String key : new String[]{"host", "dbname"}) {
-            if (blank(data.get(key))) {
-                throw new CredentialsException(Names.Reasons.SECRET_KEY_MISSING, where + " has no key jdbc-uri or uri, "
-                        + "and key " + key + " is missing; add jdbc-uri, uri, or host, port, dbname, user and password");
-            }
-        }
-        if (blank(user)) {
-            throw new CredentialsException(Names.Reasons.SECRET_KEY_MISSING, where + ": key user (or username) is missing");
-        }
-        int port = 5432;
-        if (!blank(data.get("port"))) {
-            try {
-                port = Integer.parseInt(data.get("port").strip());
-            } catch (NumberFormatException e) {
-                throw new CredentialsException(Names.Reasons.SECRET_KEY_MISSING, where + ": key port is not a number");
-            }
-        }
-        return DatabaseTarget.ofParts(data.get("host").strip(), port, data.get("dbname").strip(), user, password);
+    }
+
+    /** Which connection keys the Secret has (for the Job's environment). */
+    public static java.util.List<String> presentKeys(Secret secret) {
+        Map<String, String> data = decode(secret);
+        return java.util.Arrays.stream(ConnectionKeys.KEYS).filter(data::containsKey).toList();
     }
 
     private static Map<String, String> decode(Secret secret) {
@@ -86,18 +65,5 @@ public final class CredentialsResolver {
             out.putAll(secret.getStringData());
         }
         return out;
-    }
-
-    private static String first(Map<String, String> data, String... keys) {
-        for (String k : keys) {
-            if (!blank(data.get(k))) {
-                return data.get(k).strip();
-            }
-        }
-        return null;
-    }
-
-    private static boolean blank(String s) {
-        return s == null || s.isBlank();
     }
 }

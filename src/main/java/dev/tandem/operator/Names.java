@@ -13,6 +13,7 @@ public final class Names {
     public static final String MANAGED_BY = "tandem";
     public static final String LABEL_MIGRATION = "tandem.dev/migration";
     public static final String LABEL_PLAN_HASH = "tandem.dev/plan-hash";
+    public static final String LABEL_COMPONENT = "app.kubernetes.io/component";
 
     public static final String PLAN_TEXT_KEY = "plan.txt";
     public static final String PLAN_JSON_KEY = "plan.json";

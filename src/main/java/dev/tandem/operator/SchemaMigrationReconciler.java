@@ -12,6 +12,7 @@ import dev.tandem.engine.MigrationEngine;
 import dev.tandem.operator.handlers.HandlerResult;
 import dev.tandem.operator.handlers.PhaseHandlers;
 import dev.tandem.operator.handlers.StepContext;
+import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
 import dev.tandem.plan.SpecValidator;
@@ -48,9 +49,12 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
     private final Clock clock;
     private final MigrationMetrics metrics;
     private final Deletion deletion;
+    private final BackfillJobFactory jobs;
 
     public SchemaMigrationReconciler(PhaseHandlers handlers, PlanPublisher plans, EventRecorder events,
-                                     EngineFactory engines, Clock clock, MigrationMetrics metrics, Deletion deletion) {
+                                     EngineFactory engines, Clock clock, MigrationMetrics metrics, Deletion deletion,
+                                     BackfillJobFactory jobs) {
+        this.jobs = jobs;
         this.metrics = metrics;
         this.deletion = deletion;
         this.handlers = handlers;
@@ -116,6 +120,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
         if (m.getSpec().isSuspended()) {
             status.suspended(settled);
+            if (status.previous().getPhase() == Phase.Backfilling && !plan.sync().isEmpty()) {
+                jobs.forMigration(m, db.secret).ensure(plan, BackfillTuning.from(m.getSpec().getBackfill()), true);
+            }
             if (status.previous().condition(Names.Conditions.READY).map(c -> !Names.Reasons.SUSPENDED.equals(c.getReason()))
                     .orElse(true)) {
                 events.record(m, EventReason.Suspended, status.build().getMessage());
@@ -129,20 +136,24 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                     + " of plan " + plan.hash());
             return Optional.of(Duration.ZERO);
         }
-        HandlerResult result = handlers.forPhase(next.get())
-                .handle(new StepContext(m.getMetadata().getUid(), plan, db.engine));
+        HandlerResult result = handlers.forPhase(next.get()).handle(new StepContext(m.getMetadata().getUid(), plan,
+                db.engine, BackfillTuning.from(m.getSpec().getBackfill()), jobs.forMigration(m, db.secret)));
         return record(m, status, db, result);
     }
 
     private Optional<Duration> record(SchemaMigration m, StatusAggregator status, Connected db, HandlerResult result) {
         if (result instanceof HandlerResult.Advanced a) {
             status.advanced(a.phase(), a.detail());
+            if (a.phase() == Phase.Backfilled && status.previous().getBackfill() != null) {
+                status.backfillDone();
+            }
             refreshLedger(status, db);
             events.record(m, a.phase() == Phase.CutOver ? EventReason.PointOfNoReturnPassed
                     : EventReason.StepSucceeded, a.phase() + ": " + a.detail());
             return Optional.of(Duration.ZERO);
         }
         if (result instanceof HandlerResult.Waiting w) {
+            status.waiting(w.message(), w.progress(), w.job());
             return Optional.of(w.recheck());
         }
         if (result instanceof HandlerResult.Retry r) {
@@ -168,7 +179,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
     }
 
-    private record Connected(MigrationEngine engine, LedgerState ledger, String version) {
+    private record Connected(MigrationEngine engine, LedgerState ledger, String version, Secret secret) {
     }
 
     /** Resolves the Secret, connects and reads the ledger; on failure records why and returns null. */
@@ -176,13 +187,13 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                               MigrationPlan plan) {
         String secretName = m.getSpec().getDatabase().getSecretRef().getName();
         try {
-            DatabaseTarget target = CredentialsResolver.resolve(context.getSecondaryResource(Secret.class).orElse(null),
-                    m.getMetadata().getNamespace(), secretName);
+            Secret secret = context.getSecondaryResource(Secret.class).orElse(null);
+            DatabaseTarget target = CredentialsResolver.resolve(secret, m.getMetadata().getNamespace(), secretName);
             MigrationEngine engine = engines.create(target, m.getSpec());
             String version = engine.ping();
             LedgerState ledger = engine.state(plan.key());
             status.databaseConnected(true, Names.Reasons.CONNECTED, "PostgreSQL " + version + " at " + target.server());
-            return new Connected(engine, ledger, version);
+            return new Connected(engine, ledger, version, secret);
         } catch (CredentialsResolver.CredentialsException e) {
             status.databaseConnected(false, e.reason(), e.getMessage());
             status.stalled(e.reason(), e.getMessage());

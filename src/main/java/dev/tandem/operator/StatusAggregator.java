@@ -1,6 +1,7 @@
 package dev.tandem.operator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.api.v1alpha1.BackfillStatus;
 import dev.tandem.api.v1alpha1.DatabaseStatus;
 import dev.tandem.api.v1alpha1.ErrorStatus;
 import dev.tandem.api.v1alpha1.HistoryEntry;
@@ -137,6 +138,40 @@ public final class StatusAggregator {
         status.setNextRetryTime(null);
         status.setMessage(settled + ": " + detail);
         reconciling(Names.Reasons.PROGRESSING, status.getMessage());
+    }
+
+    /** A step is under way (a Job works): what it says now. */
+    public void waiting(String message, dev.tandem.engine.BackfillProgress progress, String job) {
+        status.setMessage(message);
+        status.setLastError(null);
+        status.setNextRetryTime(null);
+        if (progress != null) {
+            BackfillStatus b = new BackfillStatus();
+            b.setJobRef(job);
+            b.setRowsTotal(Math.max(progress.rowsTotal(), progress.rowsProcessed()));
+            b.setRowsProcessed(progress.rowsProcessed());
+            b.setProgressPercent(progress.percent());
+            b.setRowsPerSecond(Math.round(progress.rowsPerSecond()));
+            long eta = progress.etaSeconds();
+            b.setEta(eta < 0 ? null : eta >= 3600 ? eta / 3600 + "h" + (eta % 3600) / 60 + "m"
+                    : eta >= 60 ? eta / 60 + "m" + eta % 60 + "s" : eta + "s");
+            b.setLastKey(progress.lastKey());
+            b.setThrottledReason(progress.throttledReason());
+            status.setBackfill(b);
+        }
+        reconciling(Names.Reasons.STEP_RUNNING, message);
+    }
+
+    /** The backfill committed: its progress reads 100%. */
+    public void backfillDone() {
+        BackfillStatus b = status.getBackfill();
+        b.setProgressPercent(100);
+        b.setEta("0s");
+        b.setRowsPerSecond(0L);
+        b.setThrottledReason(null);
+        if (b.getRowsProcessed() != null && (b.getRowsTotal() == null || b.getRowsTotal() < b.getRowsProcessed())) {
+            b.setRowsTotal(b.getRowsProcessed());
+        }
     }
 
     public void ready(Phase settled, String message, String nextPromotion) {

@@ -193,7 +193,7 @@ class HelmChartTest {
     assertThat(verbs(clusterRole, "", "events")).containsExactlyInAnyOrder("create", "patch");
     assertThat(verbs(clusterRole, "events.k8s.io", "events")).containsExactlyInAnyOrder("create", "patch");
     assertThat(verbs(clusterRole, "batch", "jobs"))
-        .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
+        .containsExactlyInAnyOrder("get", "list", "watch", "create", "patch", "delete");
     assertThat(verbs(clusterRole, "", "pods")).containsExactlyInAnyOrder("get", "list", "watch");
     assertThat(verbs(clusterRole, "apps", "deployments")).containsExactlyInAnyOrder("get", "list", "watch");
 

@@ -74,7 +74,7 @@ class CrdIT {
         List<String> columns = new ArrayList<>();
         spec.at("/versions/0/additionalPrinterColumns").forEach(c -> columns.add(c.get("name").asText()
                 + (c.get("priority").asInt() > 0 ? "(wide)" : "")));
-        assertThat(columns).containsExactly("Target", "Phase", "Step", "Ready", "Reversible", "Age", "Plan(wide)",
+        assertThat(columns).containsExactly("Target", "Phase", "Step", "Progress", "Ready", "Reversible", "Age", "Rows(wide)", "ETA(wide)", "Plan(wide)",
                 "Message(wide)");
         assertThat(spec.at("/versions/0/subresources/status").isObject()).isTrue();
     }

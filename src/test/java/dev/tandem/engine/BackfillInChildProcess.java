@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.BackfillTuning;
+
 import java.time.Duration;
 
 /** Runs the users backfill of {@link BackfillTest#usersPlan()} in a process of its own, to be killed. */
@@ -7,8 +9,8 @@ public final class BackfillInChildProcess {
     public static void main(String[] args) throws Exception {
         DatabaseTarget db = DatabaseTarget.ofJdbcUrl(args[0], args.length > 1 ? args[1] : null,
                 System.getenv("CHILD_DB_PASSWORD"));
-        new Backfiller(db, EngineSettings.defaults("child"), new Backfiller.Tuning(1000, Duration.ofMillis(200), 0,
-                Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(100)))
+        new Backfiller(db, EngineSettings.defaults("child"), new BackfillTuning(1000, Duration.ofMillis(200), 0,
+                Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMillis(100), 1))
                 .run(BackfillTest.usersPlan(), 0, 1, Backfiller.Listener.NONE);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.BackfillTuning;
+
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Step;
 import dev.tandem.testing.TestDatabase;
@@ -24,7 +26,7 @@ class BackfillKillTest {
         MigrationPlan plan = BackfillTest.usersPlan();
         MigrationEngine engine = EngineStepTest.engine(db);
         engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
-        Backfiller reader = BackfillTest.backfiller(db, Backfiller.Tuning.defaults());
+        Backfiller reader = BackfillTest.backfiller(db, BackfillTuning.defaults());
         List<Long> progressAtKill = new ArrayList<>();
         try (BackfillTest.Writers writers = new BackfillTest.Writers(db, 2, 300_000)) {
             for (int kill = 0; kill < KILLS; kill++) {
@@ -46,7 +48,7 @@ class BackfillKillTest {
                 progressAtKill.add(reader.progress(plan).rowsProcessed());
             }
             assertThat(reader.progress(plan).complete()).as("killed before finishing every time").isFalse();
-            BackfillTest.backfiller(db, Backfiller.Tuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
+            BackfillTest.backfiller(db, BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
         }
         System.out.println("backfill kill: rows done at each kill " + progressAtKill);
         assertThat(progressAtKill).isSorted();

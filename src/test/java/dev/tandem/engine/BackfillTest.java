@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.BackfillTuning;
+
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.plan.MigrationPlan;
@@ -119,7 +121,7 @@ class BackfillTest {
         }
     }
 
-    static Backfiller backfiller(DatabaseTarget db, Backfiller.Tuning tuning) {
+    static Backfiller backfiller(DatabaseTarget db, BackfillTuning tuning) {
         return new Backfiller(db, EngineSettings.defaults("test"), tuning);
     }
 
@@ -133,13 +135,13 @@ class BackfillTest {
         long started = System.nanoTime();
         Writers writers = new Writers(db, 3, rows);
         try (writers) {
-            runShards(db, Backfiller.Tuning.defaults(), plan, 2);
+            runShards(db, BackfillTuning.defaults(), plan, 2);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf("backfill: %d rows in %.1f s with %d concurrent writes%n", rows, seconds, writers.writes.get());
         assertThat(writers.writes.get()).isGreaterThan(100);
         assertThat(differences(db)).isZero();
-        BackfillProgress p = backfiller(db, Backfiller.Tuning.defaults()).progress(plan);
+        BackfillProgress p = backfiller(db, BackfillTuning.defaults()).progress(plan);
         assertThat(p.complete()).isTrue();
         assertThat(p.percent()).isEqualTo(100);
         assertThat(p.rowsProcessed()).isGreaterThanOrEqualTo(rows * 6L / 10);
@@ -148,7 +150,7 @@ class BackfillTest {
     }
 
     /** Runs the workers of an Indexed Job side by side, as its pods would. */
-    static void runShards(DatabaseTarget db, Backfiller.Tuning tuning, MigrationPlan plan, int shards) throws Exception {
+    static void runShards(DatabaseTarget db, BackfillTuning tuning, MigrationPlan plan, int shards) throws Exception {
         List<Thread> workers = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         for (int shard = 0; shard < shards; shard++) {
@@ -196,8 +198,8 @@ class BackfillTest {
         DatabaseTarget db = usersWithRows("bf_throttle", 5_000);
         MigrationPlan plan = usersPlan();
         EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE);
-        Backfiller.Tuning tuning = new Backfiller.Tuning(100, Duration.ofMillis(200), 0, Duration.ofSeconds(10),
-                Duration.ofMillis(500), Duration.ofMillis(50));
+        BackfillTuning tuning = new BackfillTuning(100, Duration.ofMillis(200), 0, Duration.ofSeconds(10),
+                Duration.ofMillis(500), Duration.ofMillis(50), 1);
         Thread worker;
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         try (Connection old = db.connect("forgotten-session")) {
@@ -240,8 +242,8 @@ class BackfillTest {
                 + " ANALYZE users");
         MigrationPlan plan = usersPlan();
         EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE);
-        Backfiller.Tuning tuning = new Backfiller.Tuning(null, Duration.ofMillis(20), 0, Duration.ofSeconds(10),
-                Duration.ofMinutes(5), Duration.ofMillis(50));
+        BackfillTuning tuning = new BackfillTuning(null, Duration.ofMillis(20), 0, Duration.ofSeconds(10),
+                Duration.ofMinutes(5), Duration.ofMillis(50), 4);
         runShards(db, tuning, plan, 4);
         assertThat(differences(db)).isZero();
         @SuppressWarnings("unchecked")
@@ -272,7 +274,7 @@ class BackfillTest {
                 Map.of("breed_id", "(SELECT b.id FROM breeds b WHERE b.name = dogs.breed)"))));
         MigrationPlan plan = Planner.plan("ns", "dogs", spec);
         EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE);
-        backfiller(db, Backfiller.Tuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
+        backfiller(db, BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
         assertThat(TestDatabase.query(db, "SELECT count(*) FROM dogs d LEFT JOIN breeds b ON b.id = d.breed_id "
                 + "WHERE d.breed IS DISTINCT FROM b.name")).isEqualTo(0L);
         assertThat(TestDatabase.query(db, "SELECT count(*) FROM breeds")).isEqualTo(13L);

@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.BackfillTuning;
+
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.plan.MigrationPlan;
@@ -185,7 +187,7 @@ class SyncTriggerTest {
                         Map.of("user_id", "id", "full_name", "full_name"))));
         assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tandem_%'")).isEqualTo(1L);
         MigrationEngine engine = EngineStepTest.engine(db);
-        new Backfiller(db, engine.settings(), Backfiller.Tuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
+        new Backfiller(db, engine.settings(), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
         engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
         engine.apply(plan, Step.VERIFY, null, StepListener.NONE);
         engine.apply(plan, Step.CUTOVER, null, StepListener.NONE);

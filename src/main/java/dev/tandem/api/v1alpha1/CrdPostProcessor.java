@@ -13,7 +13,8 @@ import java.util.List;
  * them by JSON path), Age last among the default columns as kubectl users expect.
  */
 public class CrdPostProcessor implements CRDPostProcessor {
-    static final List<String> ORDER = List.of("Target", "Phase", "Step", "Ready", "Reversible", "Age", "Plan", "Message");
+    static final List<String> ORDER = List.of("Target", "Phase", "Step", "Progress", "Ready", "Reversible", "Age", "Rows",
+            "ETA", "Plan", "Message");
 
     @Override
     public HasMetadata process(HasMetadata crd, String crdSpecVersion) {

@@ -20,11 +20,17 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Target", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".spec.targetPhase")
 @AdditionalPrinterColumn(name = "Phase", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.phase")
 @AdditionalPrinterColumn(name = "Step", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.step")
+@AdditionalPrinterColumn(name = "Progress", type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".status.backfill.progressPercent")
 @AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Reversible", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Reversible\")].status")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@AdditionalPrinterColumn(name = "Rows", type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".status.backfill.rowsProcessed", priority = 1)
+@AdditionalPrinterColumn(name = "ETA", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.backfill.eta", priority = 1)
 @AdditionalPrinterColumn(name = "Plan", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.plan.hash", priority = 1)
 @AdditionalPrinterColumn(name = "Message", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.message", priority = 1)
 public class SchemaMigration extends CustomResource<SchemaMigrationSpec, SchemaMigrationStatus> implements Namespaced {

@@ -14,7 +14,7 @@ import java.util.Optional;
 /** What the operator observed and did. Built as a whole by the status aggregator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"observedGeneration", "phase", "targetPhase", "step", "message", "pointOfNoReturnTime",
-        "plan", "database", "lastError", "nextRetryTime", "history", "conditions"})
+        "plan", "backfill", "database", "lastError", "nextRetryTime", "history", "conditions"})
 public class SchemaMigrationStatus {
     @JsonPropertyDescription("The metadata.generation this status describes.")
     private Long observedGeneration;
@@ -38,6 +38,9 @@ public class SchemaMigrationStatus {
 
     @JsonPropertyDescription("The plan the migration runs.")
     private PlanStatus plan;
+
+    @JsonPropertyDescription("Backfill progress (for migrations with sync entries).")
+    private BackfillStatus backfill;
 
     @JsonPropertyDescription("The database the migration was applied to (never credentials).")
     private DatabaseStatus database;
@@ -70,6 +73,8 @@ public class SchemaMigrationStatus {
     public void setPointOfNoReturnTime(String pointOfNoReturnTime) { this.pointOfNoReturnTime = pointOfNoReturnTime; }
     public PlanStatus getPlan() { return plan; }
     public void setPlan(PlanStatus plan) { this.plan = plan; }
+    public BackfillStatus getBackfill() { return backfill; }
+    public void setBackfill(BackfillStatus backfill) { this.backfill = backfill; }
     public DatabaseStatus getDatabase() { return database; }
     public void setDatabase(DatabaseStatus database) { this.database = database; }
     public ErrorStatus getLastError() { return lastError; }
@@ -99,7 +104,8 @@ public class SchemaMigrationStatus {
         return Objects.equals(observedGeneration, s.observedGeneration) && phase == s.phase
                 && Objects.equals(targetPhase, s.targetPhase) && Objects.equals(step, s.step)
                 && Objects.equals(message, s.message) && Objects.equals(pointOfNoReturnTime, s.pointOfNoReturnTime)
-                && Objects.equals(plan, s.plan) && Objects.equals(database, s.database)
+                && Objects.equals(plan, s.plan) && Objects.equals(backfill, s.backfill)
+                && Objects.equals(database, s.database)
                 && Objects.equals(lastError, s.lastError) && Objects.equals(nextRetryTime, s.nextRetryTime)
                 && Objects.equals(history, s.history) && Objects.equals(conditions, s.conditions);
     }

@@ -10,8 +10,9 @@ public sealed interface HandlerResult {
     record Advanced(Phase phase, boolean ranNow, String detail) implements HandlerResult {
     }
 
-    /** Not done yet, nothing wrong: look again after {@code recheck}. */
-    record Waiting(String message, Duration recheck) implements HandlerResult {
+    /** Not done yet, nothing wrong: look again after {@code recheck}; progress and job when a Job works. */
+    record Waiting(String message, Duration recheck, dev.tandem.engine.BackfillProgress progress, String job)
+            implements HandlerResult {
     }
 
     /** A transient failure: retried after {@code retryIn} without anyone acting. */

@@ -1,0 +1,115 @@
+package dev.tandem.operator;
+
+import dev.tandem.api.v1alpha1.BackfillSpec;
+import dev.tandem.api.v1alpha1.Phase;
+import dev.tandem.api.v1alpha1.SchemaMigration;
+import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
+import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
+import dev.tandem.api.v1alpha1.SqlSpec;
+import dev.tandem.api.v1alpha1.TargetPhase;
+import dev.tandem.engine.DatabaseTarget;
+import dev.tandem.testing.JobControllerStandIn;
+import dev.tandem.testing.Manifests;
+import dev.tandem.testing.SyncSpecs;
+import dev.tandem.testing.TestDatabase;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.javaoperatorsdk.operator.Operator;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A migration with sync entries goes Expanded → Backfilling → Backfilled through a backfill Job. */
+@QuarkusTest
+@WithKubernetesTestServer
+class OperatorBackfillTest {
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    Operator operator;
+
+    private JobControllerStandIn jobController;
+
+    @BeforeEach
+    void start() {
+        if (!operator.getRuntimeInfo().isStarted()) {
+            operator.start();
+        }
+        jobController = new JobControllerStandIn(client);
+    }
+
+    @AfterEach
+    void stop() {
+        jobController.close();
+    }
+
+    @Test
+    void aBackfillJobCopiesTheRowsWithLiveProgressAndTheMigrationReachesBackfilled() {
+        String ns = "bfjob";
+        DatabaseTarget db = TestDatabase.fresh(ns);
+        TestDatabase.exec(db, "CREATE TABLE users (id bigint PRIMARY KEY, email text, full_name text);"
+                + "INSERT INTO users SELECT g, 'u' || g, 'name ' || g FROM generate_series(1, 20000) g; ANALYZE users");
+        client.resource(Manifests.secret(ns, "db", db, db.user(), TestDatabase.password())).create();
+        SchemaMigrationSpec spec = Manifests.attributeMove(ns, "m", "db", TargetPhase.Backfilled).getSpec();
+        spec.setExpand(new SqlSpec("CREATE TABLE users_pii (user_id bigint PRIMARY KEY, full_name text NOT NULL)"));
+        spec.setSync(List.of(SyncSpecs.entry("full-name", "users", List.of("id"), "full_name IS NOT NULL", "users_pii",
+                List.of("user_id"), Map.of("user_id", "id", "full_name", "full_name"))));
+        BackfillSpec backfill = new BackfillSpec();
+        backfill.setBatchSize("500");
+        backfill.setMaxRowsPerSecond(5000); // about four seconds: long enough to watch it move
+        spec.setBackfill(backfill);
+        SchemaMigration m = new SchemaMigration();
+        m.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(ns).withName("m").build());
+        m.setSpec(spec);
+        client.resource(m).create();
+        Resource<SchemaMigration> r = client.resources(SchemaMigration.class).inNamespace(ns).withName("m");
+
+        AtomicBoolean sawLiveProgress = new AtomicBoolean();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            SchemaMigrationStatus s = r.get().getStatus();
+            if (s != null && s.getPhase() == Phase.Backfilling && s.getBackfill() != null
+                    && s.getBackfill().getProgressPercent() > 0 && s.getBackfill().getProgressPercent() < 100) {
+                sawLiveProgress.set(true);
+            }
+            return s != null && s.getPhase() == Phase.Backfilled && s.isTrue(Names.Conditions.READY);
+        });
+        assertThat(sawLiveProgress).as("progress between 0 and 100% seen while Backfilling").isTrue();
+        SchemaMigrationStatus s = r.get().getStatus();
+        assertThat(s.getBackfill().getProgressPercent()).isEqualTo(100);
+        assertThat(s.getBackfill().getJobRef()).startsWith("m-backfill-");
+        assertThat(TestDatabase.query(db, "SELECT count(*) FROM users_pii")).isEqualTo(20000L);
+
+        Job job = client.batch().v1().jobs().inNamespace(ns).withName(s.getBackfill().getJobRef()).get();
+        assertThat(job.getMetadata().getLabels()).containsEntry(Names.LABEL_PLAN_HASH, s.getPlan().getHash());
+        assertThat(job.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getKind()).isEqualTo("SchemaMigration"));
+        assertThat(job.getSpec().getBackoffLimit()).isPositive();
+        assertThat(job.getSpec().getTtlSecondsAfterFinished()).isPositive();
+        var pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        Container c = pod.getContainers().get(0);
+        assertThat(c.getArgs()).startsWith("backfill").contains("--plan-hash=" + s.getPlan().getHash(), "--batch-size=500");
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(c.getEnv()).filteredOn(e -> e.getName().startsWith("TANDEM_DB_"))
+                .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("db"))
+                .extracting(e -> e.getName()).contains("TANDEM_DB_JDBC_URI");
+        assertThat(job.toString()).doesNotContain("jdbc:postgresql");
+    }
+}
