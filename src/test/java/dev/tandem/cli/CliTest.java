@@ -36,10 +36,23 @@ class CliTest {
     }
 
     @Test
-    void theQuickstartPromotesTheHashThatPlanPrints(QuarkusMainLauncher launcher) throws Exception {
-        LaunchResult result = launcher.launch("plan", "-f", QUICKSTART, "-o", "hash");
-        assertThat(result.exitCode()).isZero();
-        assertThat(result.getOutput().strip()).isEqualTo(promotedHash(Path.of(QUICKSTART)));
+    void everyExamplePromotesTheHashThatPlanPrints(QuarkusMainLauncher launcher) throws Exception {
+        try (var dirs = Files.list(Path.of("examples"))) {
+            for (Path manifest : dirs.map(d -> d.resolve("migration.yaml")).filter(Files::isRegularFile).toList()) {
+                LaunchResult result = launcher.launch("plan", "-f", manifest.toString(), "-o", "hash");
+                assertThat(result.exitCode()).as(manifest + ": " + result.getErrorOutput()).isZero();
+                assertThat(result.getOutput().strip()).as(manifest.toString()).isEqualTo(promotedHash(manifest));
+                assertThat(manifest.resolveSibling("setup.sql")).as("setup.sql beside " + manifest).exists();
+            }
+        }
+    }
+
+    @Test
+    void runTheMoveAttributeExampleBackfillsThroughSyncAndReachesContracted(QuarkusMainLauncher launcher) {
+        LaunchResult result = launcher.launch("run", "-f", "examples/move-attribute/migration.yaml");
+        assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
+        assertThat(result.getOutput()).contains("100% 50000 rows").contains("Reached Contracted (5/5)")
+                .contains("users_pii(user_id bigint not null, full_name text not null)");
     }
 
     @Test

@@ -55,8 +55,10 @@ class CrdIT {
     private static void walk(JsonNode node, String path, List<String> undocumented) {
         node.path("properties").fields().forEachRemaining(e -> {
             String p = path + "." + e.getKey();
+            // Inside Kubernetes' own types (core/v1 ResourceRequirements) the fields are Kubernetes' to document.
+            boolean kubernetesType = p.startsWith(".spec.backfill.resources.");
             if (!e.getValue().has("description") && !p.startsWith(".metadata") && !p.equals(".apiVersion")
-                    && !p.equals(".kind")) {
+                    && !p.equals(".kind") && !kubernetesType) {
                 undocumented.add(p);
             }
             walk(e.getValue(), p, undocumented);

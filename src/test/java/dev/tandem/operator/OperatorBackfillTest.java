@@ -57,9 +57,8 @@ class OperatorBackfillTest {
         jobController.close();
     }
 
-    @Test
-    void aBackfillJobCopiesTheRowsWithLiveProgressAndTheMigrationReachesBackfilled() {
-        String ns = "bfjob";
+    /** users(20000 rows) -> users_pii through a sync entry; the returned resource is created. */
+    private Resource<SchemaMigration> migration(String ns, String fullNameExpression, int maxRowsPerSecond) {
         DatabaseTarget db = TestDatabase.fresh(ns);
         TestDatabase.exec(db, "CREATE TABLE users (id bigint PRIMARY KEY, email text, full_name text);"
                 + "INSERT INTO users SELECT g, 'u' || g, 'name ' || g FROM generate_series(1, 20000) g; ANALYZE users");
@@ -67,16 +66,27 @@ class OperatorBackfillTest {
         SchemaMigrationSpec spec = Manifests.attributeMove(ns, "m", "db", TargetPhase.Backfilled).getSpec();
         spec.setExpand(new SqlSpec("CREATE TABLE users_pii (user_id bigint PRIMARY KEY, full_name text NOT NULL)"));
         spec.setSync(List.of(SyncSpecs.entry("full-name", "users", List.of("id"), "full_name IS NOT NULL", "users_pii",
-                List.of("user_id"), Map.of("user_id", "id", "full_name", "full_name"))));
+                List.of("user_id"), Map.of("user_id", "id", "full_name", fullNameExpression))));
         BackfillSpec backfill = new BackfillSpec();
         backfill.setBatchSize("500");
-        backfill.setMaxRowsPerSecond(5000); // about four seconds: long enough to watch it move
+        backfill.setMaxRowsPerSecond(maxRowsPerSecond);
         spec.setBackfill(backfill);
         SchemaMigration m = new SchemaMigration();
         m.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(ns).withName("m").build());
         m.setSpec(spec);
         client.resource(m).create();
-        Resource<SchemaMigration> r = client.resources(SchemaMigration.class).inNamespace(ns).withName("m");
+        databases.put(ns, db);
+        return client.resources(SchemaMigration.class).inNamespace(ns).withName("m");
+    }
+
+    private final Map<String, DatabaseTarget> databases = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Test
+    void aBackfillJobCopiesTheRowsWithLiveProgressAndTheMigrationReachesBackfilled() {
+        String ns = "bfjob";
+        // about four seconds: long enough to watch it move
+        Resource<SchemaMigration> r = migration(ns, "full_name", 5000);
+        DatabaseTarget db = databases.get(ns);
 
         AtomicBoolean sawLiveProgress = new AtomicBoolean();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
@@ -111,5 +121,45 @@ class OperatorBackfillTest {
                 .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("db"))
                 .extracting(e -> e.getName()).contains("TANDEM_DB_JDBC_URI");
         assertThat(job.toString()).doesNotContain("jdbc:postgresql");
+    }
+
+    @Test
+    void aFailedBackfillJobStallsWithItsReason() {
+        Resource<SchemaMigration> r = migration("bffail", "(full_name::int)::text", 0);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            SchemaMigrationStatus s = r.get().getStatus();
+            return s != null && s.isTrue(Names.Conditions.STALLED);
+        });
+        SchemaMigrationStatus s = r.get().getStatus();
+        assertThat(s.getPhase()).isEqualTo(Phase.Failed);
+        assertThat(s.getLastError().getReason()).isEqualTo("BackfillJobFailed");
+        assertThat(s.getMessage()).contains("m-backfill-").contains("BackoffLimitExceeded");
+        assertThat(jobController.output).anySatisfy(o -> assertThat(o).contains("invalid input syntax for type integer"));
+    }
+
+    @Test
+    void suspendingAMigrationSuspendsItsBackfillJob() {
+        Resource<SchemaMigration> r = migration("bfsuspend", "full_name", 2000);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            SchemaMigrationStatus s = r.get().getStatus();
+            return s != null && s.getBackfill() != null && s.getBackfill().getJobRef() != null;
+        });
+        String jobName = r.get().getStatus().getBackfill().getJobRef();
+        r.edit(m -> {
+            m.getSpec().setSuspend(true);
+            return m;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(
+                client.batch().v1().jobs().inNamespace("bfsuspend").withName(jobName).get().getSpec().getSuspend()));
+        assertThat(r.get().getStatus().getMessage()).contains("suspended");
+        r.edit(m -> {
+            m.getSpec().setSuspend(false);
+            return m;
+        });
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            SchemaMigrationStatus s = r.get().getStatus();
+            return s != null && s.getPhase() == Phase.Backfilled;
+        });
+        assertThat(client.batch().v1().jobs().inNamespace("bfsuspend").withName(jobName).get().getSpec().getSuspend()).isFalse();
     }
 }
