@@ -18,6 +18,18 @@ public final class PlanRenderer {
         for (PlanStep step : plan.steps()) {
             out.append('\n').append("== ").append(TITLES.get(step.step().ordinal()));
             List<PlannedStatement> statements = step.statements();
+            if (step.step() == Step.BACKFILL && !plan.sync().isEmpty()) {
+                out.append(" — run by the backfill Job, one transaction per batch, in entry order\n");
+                for (CompiledSync sync : plan.sync()) {
+                    List<String> types = sync.sourceKey().stream().map(k -> "<type of " + k + ">").toList();
+                    out.append("  -- sync entry ").append(sync.name()).append(": ").append(sync.sourceTable())
+                            .append(" -> ").append(sync.targetTable()).append(", keyset on (")
+                            .append(String.join(", ", sync.sourceKey())).append("), source rows locked FOR ")
+                            .append(sync.inPlace() ? "UPDATE" : "SHARE").append(" per batch\n");
+                    out.append("      ").append(sync.backfillBatchSql(types, true, true)).append('\n');
+                }
+                continue;
+            }
             if (statements.isEmpty()) {
                 out.append(" — nothing to run\n");
                 continue;
