@@ -256,6 +256,7 @@ public final class Backfiller {
         long startedNanos = System.nanoTime();
         long rowsThisRun = 0;
         String progress = ledger.table("backfill_progress");
+        boolean conflictRetry = false;
         while (true) {
             String pause = pauseReason(c);
             if (pause != null) {
@@ -287,7 +288,7 @@ public final class Backfiller {
                         batches = rs.getLong(4);
                     }
                 }
-                String sql = entry.backfillBatchSql(types, last != null, upper != null);
+                String sql = entry.backfillBatchSql(types, last != null, upper != null, conflictRetry);
                 int scanned = 0;
                 int written = 0;
                 String[] batchLast = null;
@@ -342,6 +343,7 @@ public final class Backfiller {
                     }
                 }
                 c.commit();
+                conflictRetry = false;
                 if (scanned == 0) {
                     return;
                 }
@@ -354,6 +356,10 @@ public final class Backfiller {
             } catch (SQLException e) {
                 c.rollback();
                 String state = e.getSQLState();
+                if (Sql.UNIQUE_VIOLATION.equals(state) && !conflictRetry) {
+                    conflictRetry = true; // a trigger wrote one of these rows meanwhile: redo the batch skipping it
+                    continue;
+                }
                 if (Sql.LOCK_NOT_AVAILABLE.equals(state) || Sql.DEADLOCK.equals(state)
                         || Sql.SERIALIZATION_FAILURE.equals(state)) {
                     // Rows locked by the application, or another worker on this shard: try again shortly.

@@ -15,6 +15,7 @@ public final class Sql {
 
     /** SQLSTATE classes and codes the engine reacts to. */
     static final String LOCK_NOT_AVAILABLE = "55P03";
+    static final String UNIQUE_VIOLATION = "23505";
     static final String QUERY_CANCELED = "57014";
     static final String SERIALIZATION_FAILURE = "40001";
     static final String DEADLOCK = "40P01";

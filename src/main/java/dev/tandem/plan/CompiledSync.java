@@ -91,6 +91,11 @@ public record CompiledSync(int index, String name, String sourceTable, List<Stri
      * @param keyTypes SQL types of the key columns, from the catalog
      */
     public String backfillBatchSql(List<String> keyTypes, boolean hasLower, boolean hasUpper) {
+        return backfillBatchSql(keyTypes, hasLower, hasUpper, false);
+    }
+
+    /** @param onConflict add ON CONFLICT DO NOTHING (the retry after a unique violation) */
+    public String backfillBatchSql(List<String> keyTypes, boolean hasLower, boolean hasUpper, boolean onConflict) {
         StringBuilder sql = new StringBuilder();
         String keys = keyList(null);
         String params = keyTypes.stream().map(t -> "CAST(? AS " + t + ")").collect(Collectors.joining(", "));
@@ -111,10 +116,15 @@ public record CompiledSync(int index, String name, String sourceTable, List<Stri
                     .append(" FROM batch b WHERE ").append(join).append(" AND ").append(whereOrTrue())
                     .append(" RETURNING 1)");
         } else {
+            // Rows a trigger already wrote are skipped, never overwritten: an anti-join first (cheap); a row a
+            // trigger commits meanwhile raises unique_violation and the batch is retried with ON CONFLICT DO NOTHING.
+            String keyMatch = targetKey.stream().map(k -> "t." + Ident.quote(k) + " = (" + columns.get(k) + ")")
+                    .collect(Collectors.joining(" AND "));
             sql.append("INSERT INTO ").append(target()).append(" (").append(cols(targetColumns())).append(") SELECT ")
                     .append(expressionList()).append(" FROM batch AS ").append(alias()).append(" WHERE ")
-                    .append(whereOrTrue()).append(" ON CONFLICT (").append(cols(targetKey))
-                    .append(") DO NOTHING RETURNING 1)");
+                    .append(whereOrTrue()).append(" AND NOT EXISTS (SELECT 1 FROM ").append(target()).append(" AS t WHERE ")
+                    .append(keyMatch).append(")")
+                    .append(onConflict ? " ON CONFLICT (" + cols(targetKey) + ") DO NOTHING" : "").append(" RETURNING 1)");
         }
         String lastKeyCols = sourceKey.stream()
                 .map(k -> "l." + Ident.quote(inPlace ? "tandem_k_" + k : k) + "::text").collect(Collectors.joining(", "));
