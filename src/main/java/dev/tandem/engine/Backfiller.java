@@ -449,8 +449,13 @@ public final class Backfiller {
     }
 
     private void setLocal(Connection c) throws SQLException {
+        // The target grows from empty during the copy and its statistics lag behind: without these the planner may
+        // pick a scan of the whole target per batch for the anti-join (quadratic). Index probes keep every batch
+        // proportional to its own size. Local to the batch's transaction.
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)")) {
+                "SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true), "
+                        + "set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), "
+                        + "set_config('enable_seqscan', 'off', true)")) {
             ps.setString(1, Durations.toPostgres(settings.lockTimeout()));
             ps.setString(2, Durations.toPostgres(settings.statementTimeout()));
             ps.execute();
