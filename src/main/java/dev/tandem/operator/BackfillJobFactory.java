@@ -50,6 +50,14 @@ public class BackfillJobFactory {
         return (plan, tuning, suspend) -> ensure(m, secret, plan, tuning, suspend);
     }
 
+    /** Removes the migration's backfill Jobs and their pods (before a rollback drops what they write to). */
+    public void deleteAll(SchemaMigration m) {
+        client.batch().v1().jobs().inNamespace(m.getMetadata().getNamespace())
+                .withLabel(Names.LABEL_MIGRATION, m.getMetadata().getName())
+                .withLabel(Names.LABEL_COMPONENT, "backfill")
+                .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+    }
+
     public static String jobName(SchemaMigration m, MigrationPlan plan) {
         String base = m.getMetadata().getName();
         base = base.length() > 44 ? base.substring(0, 44) : base;

@@ -131,6 +131,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
         Phase inFlight = next.get().inFlightPhase().orElseThrow();
         if (status.previous().getPhase() != inFlight) {
+            if (inFlight == Phase.RollingBack && !plan.sync().isEmpty()) {
+                jobs.deleteAll(m); // a running backfill must not write into what the rollback drops
+            }
             status.intend(inFlight, plan.hash(), reference(m));
             events.record(m, EventReason.StepStarted, inFlight + ": running " + LedgerState.stepTo(next.get()).key()
                     + " of plan " + plan.hash());

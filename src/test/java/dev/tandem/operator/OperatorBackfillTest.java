@@ -121,6 +121,16 @@ class OperatorBackfillTest {
                 .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("db"))
                 .extracting(e -> e.getName()).contains("TANDEM_DB_JDBC_URI");
         assertThat(job.toString()).doesNotContain("jdbc:postgresql");
+
+        // Rolling back removes the triggers, the new table and the backfill Job.
+        r.edit(x -> {
+            x.getSpec().setTargetPhase(TargetPhase.RolledBack);
+            return x;
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> r.get().getStatus().getPhase() == Phase.RolledBack);
+        assertThat(client.batch().v1().jobs().inNamespace(ns).withName(s.getBackfill().getJobRef()).get()).isNull();
+        assertThat(TestDatabase.tableExists(db, "users_pii")).isFalse();
+        assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tandem_%'")).isEqualTo(0L);
     }
 
     @Test
