@@ -118,12 +118,22 @@ public record CompiledSync(int index, String name, String sourceTable, List<Stri
         } else {
             // Rows a trigger already wrote are skipped, never overwritten: an anti-join first (cheap); a row a
             // trigger commits meanwhile raises unique_violation and the batch is retried with ON CONFLICT DO NOTHING.
-            String keyMatch = targetKey.stream().map(k -> "t." + Ident.quote(k) + " = (" + columns.get(k) + ")")
-                    .collect(Collectors.joining(" AND "));
-            sql.append("INSERT INTO ").append(target()).append(" (").append(cols(targetColumns())).append(") SELECT ")
-                    .append(expressionList()).append(" FROM batch AS ").append(alias()).append(" WHERE ")
-                    .append(whereOrTrue()).append(" AND NOT EXISTS (SELECT 1 FROM ").append(target()).append(" AS t WHERE ")
-                    .append(keyMatch).append(")")
+            // The new values are computed in a derived table under generated names, so the anti-join compares them
+            // with the target's columns without any name of the target capturing a column of the source.
+            List<String> targetCols = targetColumns();
+            StringBuilder values = new StringBuilder();
+            StringBuilder named = new StringBuilder();
+            for (int i = 0; i < targetCols.size(); i++) {
+                values.append(i > 0 ? ", " : "").append("(").append(columns.get(targetCols.get(i))).append(") AS ")
+                        .append(Ident.quote("tandem_c" + i));
+                named.append(i > 0 ? ", " : "").append("v.").append(Ident.quote("tandem_c" + i));
+            }
+            String keyMatch = targetKey.stream().map(k -> "t." + Ident.quote(k) + " = v."
+                    + Ident.quote("tandem_c" + targetCols.indexOf(k))).collect(Collectors.joining(" AND "));
+            sql.append("INSERT INTO ").append(target()).append(" (").append(cols(targetCols)).append(") SELECT ")
+                    .append(named).append(" FROM (SELECT ").append(values).append(" FROM batch AS ").append(alias())
+                    .append(" WHERE ").append(whereOrTrue()).append(") AS v WHERE NOT EXISTS (SELECT 1 FROM ")
+                    .append(target()).append(" AS t WHERE ").append(keyMatch).append(")")
                     .append(onConflict ? " ON CONFLICT (" + cols(targetKey) + ") DO NOTHING" : "").append(" RETURNING 1)");
         }
         String lastKeyCols = sourceKey.stream()

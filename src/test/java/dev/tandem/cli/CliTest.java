@@ -49,6 +49,18 @@ class CliTest {
         }
     }
 
+    /** Every example (one per seed scenario, plus the quick-start) runs to its target on a fresh embedded database. */
+    @Test
+    void everyExampleRunsToItsTargetOnAnEmbeddedDatabase(QuarkusMainLauncher launcher) throws Exception {
+        try (var dirs = Files.list(Path.of("examples"))) {
+            for (Path manifest : dirs.map(d -> d.resolve("migration.yaml")).filter(Files::isRegularFile).sorted().toList()) {
+                LaunchResult result = launcher.launch("run", "-f", manifest.toString());
+                assertThat(result.exitCode()).as(manifest + ": " + result.getErrorOutput()).isZero();
+                assertThat(result.getOutput()).as(manifest.toString()).contains("Reached Contracted (5/5)");
+            }
+        }
+    }
+
     @Test
     void runTheMoveAttributeExampleBackfillsThroughSyncAndReachesContracted(QuarkusMainLauncher launcher) {
         LaunchResult result = launcher.launch("run", "-f", "examples/move-attribute/migration.yaml");

@@ -286,4 +286,20 @@ class BackfillTest {
             return rs.getObject(1);
         }
     }
+
+    @Test
+    void aTargetWhoseColumnsShareTheSourceNamesIsCopiedCompletely() throws Exception {
+        DatabaseTarget db = TestDatabase.fresh("bf_samenames");
+        TestDatabase.exec(db, "CREATE TABLE events (id bigint PRIMARY KEY, action text NOT NULL, data jsonb);"
+                + "INSERT INTO events SELECT g, 'pushed', jsonb_build_object('n', g) FROM generate_series(1, 5000) g");
+        SchemaMigrationSpec spec = Specs.of("CREATE TABLE events_v2 (id bigint PRIMARY KEY, action text NOT NULL, n int)",
+                null, null, null);
+        spec.setSync(List.of(SyncSpecs.entry("events", "events", List.of("id"), null, "events_v2", List.of("id"),
+                Map.of("id", "id", "action", "action", "n", "(data->>'n')::int"))));
+        MigrationPlan plan = Planner.plan("ns", "samenames", spec);
+        EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE);
+        backfiller(db, new BackfillTuning(700, Duration.ofMillis(200), 0, Duration.ofSeconds(10), Duration.ofMinutes(5),
+                Duration.ofMillis(50), 1)).run(plan, 0, 1, Backfiller.Listener.NONE);
+        assertThat(TestDatabase.query(db, "SELECT count(*) FROM events_v2 WHERE n = id")).isEqualTo(5000L);
+    }
 }
