@@ -93,7 +93,7 @@ public final class Backfiller {
     }
 
     static BackfillProgress progress(Connection c, MigrationPlan plan, Ledger ledger) throws SQLException {
-        if (!ledger.exists(c) || !tableExists(c, ledger.table("backfill_progress"))) {
+        if (!ledger.exists(c, "backfill_progress")) {
             return new BackfillProgress(0, 0, 0, 0, null, null, 0, 0, plan.sync().isEmpty());
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(rows_estimate), 0), coalesce(sum(rows_done), 0), "
@@ -111,16 +111,6 @@ public final class Backfiller {
                 boolean complete = entriesStarted == plan.sync().size() && entriesOpen == 0;
                 return new BackfillProgress(estimate, rs.getLong(2), rs.getLong(3), rs.getDouble(4), rs.getString(5),
                         rs.getString(6), rs.getInt(7), rs.getInt(8), complete);
-            }
-        }
-    }
-
-    private static boolean tableExists(Connection c, String qualified) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, qualified);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
             }
         }
     }

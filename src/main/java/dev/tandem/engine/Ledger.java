@@ -1,5 +1,6 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.Ident;
 import dev.tandem.plan.Step;
 
 import java.sql.Connection;
@@ -30,7 +31,7 @@ final class Ledger {
     }
 
     private String t(String table) {
-        return Sql.ident(schema) + "." + Sql.ident(table);
+        return Ident.quote(schema) + "." + Ident.quote(table);
     }
 
     /** Creates the tracking schema if missing; safe to run concurrently. */
@@ -39,7 +40,7 @@ final class Ledger {
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
             s.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + BOOTSTRAP_KEY + ")");
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(schema));
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + Ident.quote(schema));
             s.execute("CREATE TABLE IF NOT EXISTS " + t("migrations") + " ("
                     + "migration text PRIMARY KEY, uid text, plan_hash text NOT NULL, phase text NOT NULL, "
                     + "created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
@@ -77,8 +78,13 @@ final class Ledger {
     }
 
     boolean exists(Connection c) throws SQLException {
+        return exists(c, "step_units");
+    }
+
+    /** Whether a table of the tracking schema exists (a ledger made by an older version may lack one). */
+    boolean exists(Connection c, String table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, Sql.ident(schema) + "." + Sql.ident("step_units"));
+            ps.setString(1, t(table));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);
@@ -210,14 +216,6 @@ final class Ledger {
                 + " WHERE migration = ?")) {
             ps.setString(1, phase);
             ps.setString(2, key);
-            ps.executeUpdate();
-        }
-    }
-
-    /** Removes a migration's rows (used only when a migration that never ran a statement is forgotten). */
-    void forget(Connection c, String key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t("migrations") + " WHERE migration = ?")) {
-            ps.setString(1, key);
             ps.executeUpdate();
         }
     }

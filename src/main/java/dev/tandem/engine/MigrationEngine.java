@@ -62,6 +62,21 @@ public final class MigrationEngine {
         }
     }
 
+    /** The server's version and the migration's ledger state, read over one connection. */
+    public record Observation(String serverVersion, LedgerState state) {
+    }
+
+    /** Connects (proving the credentials work) and reads the ledger; what a reconcile observes. */
+    public Observation observe(String key) throws EngineException {
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SHOW server_version")) {
+            rs.next();
+            return new Observation(rs.getString(1), ledger.read(c, key));
+        } catch (SQLException e) {
+            throw classify("connect and read the ledger", e);
+        }
+    }
+
     /** What the ledger says about a migration. Reads only; a database without a ledger yields an empty state. */
     public LedgerState state(String key) throws EngineException {
         try (Connection c = connect()) {
@@ -79,9 +94,10 @@ public final class MigrationEngine {
     public StepResult apply(MigrationPlan plan, Step step, String uid, StepListener listener) throws EngineException {
         long started = System.nanoTime();
         String what = step.key() + " of " + plan.key();
+        LedgerState state;
         try (Connection c = connect()) {
             ledger.bootstrap(c);
-            LedgerState state = ledger.read(c, plan.key());
+            state = ledger.read(c, plan.key());
             checkOrder(plan, step, state);
             if (state.applied(step)) {
                 return new StepResult(step, StepResult.Outcome.ALREADY_APPLIED, 0, since(started));
@@ -98,7 +114,8 @@ public final class MigrationEngine {
             throw classify(what, e);
         }
         PlanStep planStep = plan.step(step);
-        boolean skipSql = step == Step.ROLLBACK && !stateUnchecked(plan).started();
+        // Rolling back a migration none of whose statements ran: record it, run nothing.
+        boolean skipSql = step == Step.ROLLBACK && !state.started();
         int maxAttempts = 0;
         boolean appliedAny = false;
         List<PlanUnit> units = planStep.units();
@@ -112,10 +129,6 @@ public final class MigrationEngine {
         }
         return new StepResult(step, appliedAny ? StepResult.Outcome.APPLIED : StepResult.Outcome.ALREADY_APPLIED,
                 maxAttempts, since(started));
-    }
-
-    private LedgerState stateUnchecked(MigrationPlan plan) throws EngineException {
-        return state(plan.key());
     }
 
     private record UnitOutcome(boolean applied, int attempts) {

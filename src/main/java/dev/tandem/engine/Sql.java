@@ -1,19 +1,10 @@
 package dev.tandem.engine;
 
-/** SQL text helpers. Identifiers are always quoted; values are always bound, never built in here. */
+/** SQLSTATE codes the engine reacts to (identifiers are quoted by {@link dev.tandem.plan.Ident}). */
 public final class Sql {
     private Sql() {
     }
 
-    /** Quotes an identifier: my"table → "my""table". */
-    public static String ident(String name) {
-        if (name == null || name.isEmpty() || name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("invalid SQL identifier");
-        }
-        return '"' + name.replace("\"", "\"\"") + '"';
-    }
-
-    /** SQLSTATE classes and codes the engine reacts to. */
     static final String LOCK_NOT_AVAILABLE = "55P03";
     static final String UNIQUE_VIOLATION = "23505";
     static final String QUERY_CANCELED = "57014";

@@ -4,6 +4,7 @@ import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
 import dev.tandem.api.v1alpha1.TargetPhase;
+import dev.tandem.engine.EngineException;
 import dev.tandem.engine.LedgerState;
 import dev.tandem.plan.MigrationPlan;
 
@@ -44,7 +45,7 @@ public final class MigrationGate {
                     + "a rolled-back migration is final: set targetPhase back to RolledBack, or create a new SchemaMigration"));
         }
         if (settled.isPastPointOfNoReturn() && (target.phase().rank() < settled.rank() || target == TargetPhase.RolledBack)) {
-            return Optional.of(new Stop(EngineExceptionReasons.POINT_OF_NO_RETURN, "the migration cut over at "
+            return Optional.of(new Stop(EngineException.POINT_OF_NO_RETURN, "the migration cut over at "
                     + ledger.pointOfNoReturn() + " (the point of no return) and is at " + settled + "; targetPhase "
                     + target + " would go back: only forward is allowed, set targetPhase to "
                     + (settled == Phase.Contracted ? "Contracted" : "CutOver or Contracted")));
@@ -79,10 +80,5 @@ public final class MigrationGate {
                     + plan.hash() + "\"");
             default -> Optional.empty();
         };
-    }
-
-    /** Engine reasons that gates reuse. */
-    private static final class EngineExceptionReasons {
-        static final String POINT_OF_NO_RETURN = dev.tandem.engine.EngineException.POINT_OF_NO_RETURN;
     }
 }

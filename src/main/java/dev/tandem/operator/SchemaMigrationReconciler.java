@@ -193,8 +193,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             Secret secret = context.getSecondaryResource(Secret.class).orElse(null);
             DatabaseTarget target = CredentialsResolver.resolve(secret, m.getMetadata().getNamespace(), secretName);
             MigrationEngine engine = engines.create(target, m.getSpec());
-            String version = engine.ping();
-            LedgerState ledger = engine.state(plan.key());
+            MigrationEngine.Observation seen = engine.observe(plan.key());
+            String version = seen.serverVersion();
+            LedgerState ledger = seen.state();
             status.databaseConnected(true, Names.Reasons.CONNECTED, "PostgreSQL " + version + " at " + target.server());
             return new Connected(engine, ledger, version, secret);
         } catch (CredentialsResolver.CredentialsException e) {

@@ -13,7 +13,6 @@ import dev.tandem.engine.LedgerState;
 import dev.tandem.plan.Step;
 import dev.tandem.api.v1alpha1.StatusCondition;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -310,9 +309,5 @@ public final class StatusAggregator {
 
     static String format(Instant instant) {
         return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
-    }
-
-    static Instant plus(Instant now, Duration d) {
-        return now.plus(d);
     }
 }
