@@ -194,7 +194,7 @@ public final class Backfiller {
         }
     }
 
-    private static long estimate(Connection c, CompiledSync entry) throws SQLException {
+    static long estimate(Connection c, CompiledSync entry) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT CASE WHEN reltuples < 0 THEN -1 ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(?)")) {
             ps.setString(1, entry.source());

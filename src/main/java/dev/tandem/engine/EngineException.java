@@ -16,6 +16,8 @@ public class EngineException extends Exception {
     public static final String AUTHENTICATION_FAILED = "AuthenticationFailed";
     public static final String STATEMENT_TIMEOUT = "StatementTimeout";
     public static final String BACKFILL_INCOMPLETE = "BackfillIncomplete";
+    public static final String VERIFICATION_INCOMPLETE = "VerificationIncomplete";
+    public static final String VERIFICATION_FAILED = "VerificationFailed";
 
     private final String reason;
     private final boolean transientError;

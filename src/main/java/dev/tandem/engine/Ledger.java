@@ -64,6 +64,23 @@ final class Ledger {
                     + "migration text NOT NULL, entry int NOT NULL, shard int NOT NULL, batch bigint NOT NULL, "
                     + "first_key text[], last_key text[], rows int NOT NULL, written int NOT NULL, "
                     + "committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, entry, shard, batch))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_passes") + " ("
+                    + "migration text NOT NULL, pass int NOT NULL, retry_token text NOT NULL DEFAULT '', "
+                    + "started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
+                    + "finished_at timestamptz, result text, rows_estimate bigint NOT NULL DEFAULT 0, "
+                    + "recorded int NOT NULL DEFAULT 0, failed_checks text[], message text, runner text, "
+                    + "PRIMARY KEY (migration, pass))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_progress") + " ("
+                    + "migration text NOT NULL, pass int NOT NULL, entry int NOT NULL, last_key text[], "
+                    + "rows_walked bigint NOT NULL DEFAULT 0, rows_checked bigint NOT NULL DEFAULT 0, "
+                    + "chunks bigint NOT NULL DEFAULT 0, missing bigint NOT NULL DEFAULT 0, extra bigint NOT NULL DEFAULT 0, "
+                    + "different bigint NOT NULL DEFAULT 0, done boolean NOT NULL DEFAULT false, "
+                    + "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, pass, entry))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_mismatches") + " ("
+                    + "migration text NOT NULL, pass int NOT NULL, entry int NOT NULL, entry_name text NOT NULL, "
+                    + "kind text NOT NULL, key text NOT NULL, old_row text, new_row text, "
+                    + "seq bigint GENERATED ALWAYS AS IDENTITY, found_at timestamptz NOT NULL DEFAULT now(), "
+                    + "PRIMARY KEY (migration, pass, entry, kind, key))");
             c.commit();
         } catch (SQLException e) {
             c.rollback();
@@ -133,6 +150,42 @@ final class Ledger {
             }
         }
         return new LedgerState(key, true, planHash, uid, Map.copyOf(steps), Set.copyOf(units), pnr);
+    }
+
+    /** Takes the migration's advisory lock for this transaction, waiting for it. */
+    void lock(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
+            ps.setInt(1, LOCK_CLASS);
+            ps.setString(2, key);
+            ps.execute();
+        }
+    }
+
+    /**
+     * Withdraws a committed Verify step (a later verification pass found a mismatch), unless the
+     * migration has cut over. In the caller's transaction, under the migration's lock.
+     *
+     * @return whether the step was withdrawn
+     */
+    boolean revokeVerified(Connection c, String key) throws SQLException {
+        lock(c, key);
+        LedgerState state = read(c, key);
+        if (!state.applied(Step.VERIFY) || state.applied(Step.CUTOVER) || state.applied(Step.ROLLBACK)) {
+            return false;
+        }
+        for (String table : new String[]{"steps", "step_units"}) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t(table) + " WHERE migration = ? AND step = ?")) {
+                ps.setString(1, key);
+                ps.setString(2, Step.VERIFY.key());
+                ps.executeUpdate();
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t("migrations")
+                + " SET phase = 'Backfilled', updated_at = now() WHERE migration = ?")) {
+            ps.setString(1, key);
+            ps.executeUpdate();
+        }
+        return true;
     }
 
     /** Takes the migration's advisory lock for this transaction; false when another runner holds it. */

@@ -110,6 +110,14 @@ public final class MigrationEngine {
                             + " ranges); the step commits when every row is copied");
                 }
             }
+            if (step == Step.VERIFY && plan.verifies()) {
+                VerifyState verified = Verifier.state(c, plan.key(), ledger);
+                if (!verified.passed()) {
+                    throw new EngineException(EngineException.VERIFICATION_INCOMPLETE, true, plan.key() + ": "
+                            + (verified.pass() == 0 ? "no verification pass has run" : verified.describe())
+                            + "; the step commits after a clean pass");
+                }
+            }
         } catch (SQLException e) {
             throw classify(what, e);
         }
@@ -129,6 +137,16 @@ public final class MigrationEngine {
         }
         return new StepResult(step, appliedAny ? StepResult.Outcome.APPLIED : StepResult.Outcome.ALREADY_APPLIED,
                 maxAttempts, since(started));
+    }
+
+    /** Cutover needs the latest verification pass not to have failed (checked under the migration's lock). */
+    private void checkVerification(Connection c, MigrationPlan plan) throws SQLException, EngineException {
+        VerifyState verified = Verifier.state(c, plan.key(), ledger);
+        if (verified.failed()) {
+            c.rollback();
+            throw new EngineException(EngineException.VERIFICATION_FAILED, false, plan.key() + ": "
+                    + verified.describe() + "; cutover is refused until a clean pass");
+        }
     }
 
     private record UnitOutcome(boolean applied, int attempts) {
@@ -155,6 +173,9 @@ public final class MigrationEngine {
                 LedgerState state = ledger.read(c, plan.key());
                 checkHash(plan, recordedHash);
                 checkOrder(plan, step, state);
+                if (step == Step.CUTOVER && plan.verifies()) {
+                    checkVerification(c, plan);
+                }
                 if (state.applied(step) || state.unitApplied(step, unit.index())) {
                     c.rollback();
                     return new UnitOutcome(false, attempt);

@@ -75,6 +75,37 @@ public record CompiledSync(int index, String name, String sourceTable, List<Stri
         return new ArrayList<>(columns.keySet());
     }
 
+    /**
+     * The new row's columns that carry the old row's key, in from.key order, when the new key is the
+     * old key (each to.key column mapped as a plain from.key column): then old and new rows can be
+     * walked together in key ranges. In place, the key itself. Empty otherwise.
+     */
+    public java.util.Optional<List<String>> alignedTargetKey() {
+        if (inPlace) {
+            return java.util.Optional.of(sourceKey);
+        }
+        if (targetKey.size() != sourceKey.size()) {
+            return java.util.Optional.empty();
+        }
+        List<String> mapped = new ArrayList<>();
+        for (String k : sourceKey) {
+            java.util.Optional<String> tk = targetKey.stream().filter(t -> isPlainColumn(columns.get(t), k)).findFirst();
+            if (tk.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            mapped.add(tk.get());
+        }
+        return java.util.Optional.of(mapped);
+    }
+
+    static boolean isPlainColumn(String expr, String column) {
+        if (expr == null) {
+            return false;
+        }
+        String e = expr.strip();
+        return e.equals(column) || e.equals(Ident.quote(column));
+    }
+
     /** The where condition as a boolean expression over the source alias ("true" when none). */
     public String whereOrTrue() {
         return where == null || where.isBlank() ? "true" : "COALESCE((" + where + "), false)";

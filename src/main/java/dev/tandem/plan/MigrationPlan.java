@@ -13,10 +13,20 @@ import java.util.stream.Collectors;
  * @param steps     one entry per {@link Step}, in step order
  * @param sync      the compiled sync entries (their triggers are in the expand step; the backfill and
  *                  verification assemble their batches from them)
+ * @param checks    spec.verify.checks, run in every verification pass
  * @param hash      hash over everything that decides which SQL runs
  */
 public record MigrationPlan(String namespace, String name, List<PlanStep> steps, List<CompiledSync> sync,
-                            String hash) {
+                            List<PlannedCheck> checks, String hash) {
+
+    public MigrationPlan {
+        checks = checks == null ? List.of() : List.copyOf(checks);
+    }
+
+    /** Whether verification has anything to compare or check (else the Verify step commits at once). */
+    public boolean verifies() {
+        return !sync.isEmpty() || !checks.isEmpty();
+    }
 
     /** namespace/name: the key of this migration in the ledger. */
     public String key() {

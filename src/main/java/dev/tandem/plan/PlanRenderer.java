@@ -30,6 +30,21 @@ public final class PlanRenderer {
                 }
                 continue;
             }
+            if (step.step() == Step.VERIFY && plan.verifies()) {
+                out.append(" — run by the verification Job, read-only: each chunk in one REPEATABLE READ snapshot, "
+                        + "aggregate hash first, row by row where the hashes differ\n");
+                for (CompiledSync sync : plan.sync()) {
+                    out.append("  -- sync entry ").append(sync.name()).append(": ").append(VerifyDescription.of(sync))
+                            .append('\n');
+                }
+                for (PlannedCheck check : plan.checks()) {
+                    out.append("  -- check ").append(check.name()).append(" (must return true)\n");
+                    for (String line : check.sql().split("\n")) {
+                        out.append("      ").append(line.stripTrailing()).append('\n');
+                    }
+                }
+                continue;
+            }
             if (statements.isEmpty()) {
                 out.append(" — nothing to run\n");
                 continue;

@@ -36,7 +36,10 @@ public final class Planner {
         steps.add(PlanStep.of(Step.CUTOVER, concat(drops, userStatements(spec.getCutover()))));
         steps.add(PlanStep.of(Step.CONTRACT, userStatements(spec.getContract())));
         steps.add(PlanStep.of(Step.ROLLBACK, concat(drops, userStatements(spec.getRollback()))));
-        return new MigrationPlan(namespace, name, List.copyOf(steps), List.copyOf(sync), hash(steps, sync));
+        List<PlannedCheck> checks = spec.getVerify() == null || spec.getVerify().getChecks() == null ? List.of()
+                : spec.getVerify().getChecks().stream().map(c -> new PlannedCheck(c.getName(), c.getSql().strip())).toList();
+        return new MigrationPlan(namespace, name, List.copyOf(steps), List.copyOf(sync), checks,
+                hash(steps, sync, checks));
     }
 
     private static List<PlannedStatement> generated(List<String> sql) {
@@ -57,10 +60,11 @@ public final class Planner {
     }
 
     /**
-     * Hash over the statements of every step and how they are grouped into transactions. Not
+     * Hash over the statements of every step and how they are grouped into transactions, the sync
+     * entries and the verification checks. Not
      * covered: the database, the target phase, the promotion, suspend, timeouts and tuning.
      */
-    static String hash(List<PlanStep> steps, List<CompiledSync> sync) {
+    static String hash(List<PlanStep> steps, List<CompiledSync> sync, List<PlannedCheck> checks) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update("tandem-plan-v1\n".getBytes(StandardCharsets.UTF_8));
@@ -79,6 +83,10 @@ public final class Planner {
                 // The backfill and verification are built from these; the triggers alone already cover
                 // them, but an entry's batch SQL must not change without the hash changing.
                 digest.update(("sync " + s + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            for (PlannedCheck c : checks) {
+                String sql = c.sql().replace("\r\n", "\n");
+                digest.update(("check " + c.name() + " " + sql.length() + "\n" + sql + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(digest.digest()).substring(0, HASH_LENGTH);
         } catch (NoSuchAlgorithmException e) {

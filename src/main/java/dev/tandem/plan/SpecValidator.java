@@ -2,6 +2,7 @@ package dev.tandem.plan;
 
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SqlSpec;
+import dev.tandem.api.v1alpha1.VerifySpec;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -50,11 +51,47 @@ public final class SpecValidator {
                         spec.getBackfill().getThrottle().getMaxTransactionAge());
             }
         }
+        if (spec.getVerify() != null) {
+            validateVerify(errors, spec.getVerify());
+        }
         checkSql(errors, "spec.expand.sql", spec.getExpand());
         checkSql(errors, "spec.cutover.sql", spec.getCutover());
         checkSql(errors, "spec.contract.sql", spec.getContract());
         checkSql(errors, "spec.rollback.sql", spec.getRollback());
         return errors;
+    }
+
+    private static void validateVerify(List<String> errors, VerifySpec verify) {
+        checkDuration(errors, "spec.verify.reverifyEvery", verify.getReverifyEvery());
+        if (verify.getCleanPasses() != null && verify.getCleanPasses() < 1) {
+            errors.add("spec.verify.cleanPasses: " + verify.getCleanPasses() + " is below 1; give the number of "
+                    + "consecutive clean passes needed (1 or more)");
+        }
+        if (verify.getChunkSize() != null && verify.getChunkSize() < 1) {
+            errors.add("spec.verify.chunkSize: " + verify.getChunkSize() + " is below 1; give rows per chunk, e.g. 10000");
+        }
+        if (verify.getMaxRecordedMismatches() != null && verify.getMaxRecordedMismatches() < 0) {
+            errors.add("spec.verify.maxRecordedMismatches: must be 0 or more");
+        }
+        List<String> names = new ArrayList<>();
+        List<VerifySpec.VerifyCheck> checks = verify.getChecks() == null ? List.of() : verify.getChecks();
+        for (int i = 0; i < checks.size(); i++) {
+            VerifySpec.VerifyCheck check = checks.get(i);
+            String at = "spec.verify.checks[" + i + "]";
+            if (check == null || check.getName() == null || !check.getName().matches("[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?")) {
+                errors.add(at + ".name: give a name of lower-case letters, digits and '-' (at most 40)");
+            } else if (names.contains(check.getName())) {
+                errors.add(at + ".name: '" + check.getName() + "' is used twice; check names must be unique");
+            } else {
+                names.add(check.getName());
+            }
+            if (check == null || blank(check.getSql())) {
+                errors.add(at + ".sql: missing; give a query that returns one boolean, true when the data is right");
+            } else if (SqlScript.split(check.getSql()).size() != 1) {
+                errors.add(at + ".sql: give exactly one query (found " + SqlScript.split(check.getSql()).size()
+                        + " statements)");
+            }
+        }
     }
 
     private static void checkDuration(List<String> errors, String field, String value) {

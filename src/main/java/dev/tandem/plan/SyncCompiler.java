@@ -303,11 +303,7 @@ public final class SyncCompiler {
     }
 
     private static boolean isColumn(String expr, String column) {
-        if (expr == null) {
-            return false;
-        }
-        String e = expr.strip();
-        return e.equals(column) || e.equals(Ident.quote(column));
+        return CompiledSync.isPlainColumn(expr, column);
     }
 
     private static String uniqueKeyCheck(CompiledSync s, String table, List<String> key, String field) {

@@ -76,7 +76,7 @@ class CrdIT {
         List<String> columns = new ArrayList<>();
         spec.at("/versions/0/additionalPrinterColumns").forEach(c -> columns.add(c.get("name").asText()
                 + (c.get("priority").asInt() > 0 ? "(wide)" : "")));
-        assertThat(columns).containsExactly("Target", "Phase", "Step", "Progress", "Ready", "Reversible", "Age", "Rows(wide)", "ETA(wide)", "Plan(wide)",
+        assertThat(columns).containsExactly("Target", "Phase", "Step", "Progress", "Ready", "Reversible", "Age", "Rows(wide)", "ETA(wide)", "Mismatches(wide)", "Plan(wide)",
                 "Message(wide)");
         assertThat(spec.at("/versions/0/subresources/status").isObject()).isTrue();
     }

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public class CrdPostProcessor implements CRDPostProcessor {
     static final List<String> ORDER = List.of("Target", "Phase", "Step", "Progress", "Ready", "Reversible", "Age", "Rows",
-            "ETA", "Plan", "Message");
+            "ETA", "Mismatches", "Plan", "Message");
 
     @Override
     public HasMetadata process(HasMetadata crd, String crdSpecVersion) {

@@ -31,6 +31,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.backfill.rowsProcessed", priority = 1)
 @AdditionalPrinterColumn(name = "ETA", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.backfill.eta", priority = 1)
+@AdditionalPrinterColumn(name = "Mismatches", type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".status.verification.mismatchedRows", priority = 1)
 @AdditionalPrinterColumn(name = "Plan", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.plan.hash", priority = 1)
 @AdditionalPrinterColumn(name = "Message", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.message", priority = 1)
 public class SchemaMigration extends CustomResource<SchemaMigrationSpec, SchemaMigrationStatus> implements Namespaced {

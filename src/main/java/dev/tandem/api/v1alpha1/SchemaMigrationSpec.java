@@ -12,7 +12,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** What the migration does and how far it may go. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"database", "targetPhase", "promotion", "suspend", "deletionPolicy", "lockTimeout",
-        "statementTimeout", "expand", "sync", "backfill", "cutover", "contract", "rollback"})
+        "statementTimeout", "expand", "sync", "backfill", "verify", "cutover", "contract", "rollback"})
 @ValidationRule(value = "!(self.targetPhase in ['CutOver', 'Contracted']) || (has(self.promotion) && has(self.promotion.planHash) && self.promotion.planHash != '')",
         message = "spec.promotion.planHash is required for targetPhase CutOver and Contracted: copy status.plan.hash (or the hash printed by 'tandem plan') into it",
         fieldPath = ".promotion")
@@ -70,6 +70,10 @@ public class SchemaMigrationSpec {
     @JsonPropertyDescription("How the backfill copies existing rows (tuning; may change at any time).")
     private BackfillSpec backfill;
 
+    @JsonPropertyDescription("Phase 3: how old and new storage are proven to agree before cutover: row by row "
+            + "comparison of every sync entry, user SQL checks, clean passes needed, re-verification.")
+    private VerifySpec verify;
+
     @JsonPropertyDescription("Phase 4, the point of no return: SQL run in one transaction, e.g. relax NOT NULL on the "
             + "old column or swap table names.")
     private SqlSpec cutover;
@@ -101,6 +105,8 @@ public class SchemaMigrationSpec {
     public void setSync(java.util.List<SyncSpec> sync) { this.sync = sync; }
     public BackfillSpec getBackfill() { return backfill; }
     public void setBackfill(BackfillSpec backfill) { this.backfill = backfill; }
+    public VerifySpec getVerify() { return verify; }
+    public void setVerify(VerifySpec verify) { this.verify = verify; }
     public SqlSpec getCutover() { return cutover; }
     public void setCutover(SqlSpec cutover) { this.cutover = cutover; }
     public SqlSpec getContract() { return contract; }

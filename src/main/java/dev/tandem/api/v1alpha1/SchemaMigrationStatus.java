@@ -14,7 +14,7 @@ import java.util.Optional;
 /** What the operator observed and did. Built as a whole by the status aggregator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"observedGeneration", "phase", "targetPhase", "step", "message", "pointOfNoReturnTime",
-        "plan", "backfill", "database", "lastError", "nextRetryTime", "history", "conditions"})
+        "plan", "backfill", "verification", "database", "lastError", "nextRetryTime", "history", "conditions"})
 public class SchemaMigrationStatus {
     @JsonPropertyDescription("The metadata.generation this status describes.")
     private Long observedGeneration;
@@ -41,6 +41,9 @@ public class SchemaMigrationStatus {
 
     @JsonPropertyDescription("Backfill progress (for migrations with sync entries).")
     private BackfillStatus backfill;
+
+    @JsonPropertyDescription("The latest verification pass (for migrations with sync entries or verify checks).")
+    private VerificationStatus verification;
 
     @JsonPropertyDescription("The database the migration was applied to (never credentials).")
     private DatabaseStatus database;
@@ -75,6 +78,8 @@ public class SchemaMigrationStatus {
     public void setPlan(PlanStatus plan) { this.plan = plan; }
     public BackfillStatus getBackfill() { return backfill; }
     public void setBackfill(BackfillStatus backfill) { this.backfill = backfill; }
+    public VerificationStatus getVerification() { return verification; }
+    public void setVerification(VerificationStatus verification) { this.verification = verification; }
     public DatabaseStatus getDatabase() { return database; }
     public void setDatabase(DatabaseStatus database) { this.database = database; }
     public ErrorStatus getLastError() { return lastError; }
@@ -105,6 +110,7 @@ public class SchemaMigrationStatus {
                 && Objects.equals(targetPhase, s.targetPhase) && Objects.equals(step, s.step)
                 && Objects.equals(message, s.message) && Objects.equals(pointOfNoReturnTime, s.pointOfNoReturnTime)
                 && Objects.equals(plan, s.plan) && Objects.equals(backfill, s.backfill)
+                && Objects.equals(verification, s.verification)
                 && Objects.equals(database, s.database)
                 && Objects.equals(lastError, s.lastError) && Objects.equals(nextRetryTime, s.nextRetryTime)
                 && Objects.equals(history, s.history) && Objects.equals(conditions, s.conditions);

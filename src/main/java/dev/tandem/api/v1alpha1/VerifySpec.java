@@ -1,0 +1,95 @@
+package dev.tandem.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How old and new storage are proven to agree before cutover. The checks are part of the plan
+ * (and its hash); the other fields are tuning and may change at any time.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class VerifySpec {
+    @Default("1")
+    @Min(1)
+    @Max(100)
+    @JsonPropertyDescription("Consecutive clean verification passes needed before the migration is Verified.")
+    private Integer cleanPasses;
+
+    @Pattern(SchemaMigrationSpec.DURATION_PATTERN)
+    @JsonPropertyDescription("While the migration waits at Verified, run another pass this long after the last one "
+            + "finished, e.g. 30m. A pass that finds a mismatch revokes Verified and stalls the migration, so cutover is "
+            + "refused until a clean pass. Unset: no re-verification.")
+    private String reverifyEvery;
+
+    @Default("10000")
+    @Min(100)
+    @Max(1000000)
+    @JsonPropertyDescription("Source rows per chunk. Each chunk is read in one REPEATABLE READ snapshot (both sides), "
+            + "compared by an aggregate hash first and row by row only when the hashes differ.")
+    private Integer chunkSize;
+
+    @Default("1000")
+    @Min(0)
+    @Max(100000)
+    @JsonPropertyDescription("Mismatching rows recorded per pass in the tracking schema (table verify_mismatches); "
+            + "all of them are counted.")
+    private Integer maxRecordedMismatches;
+
+    @JsonPropertyDescription("Set to a new value (e.g. the current date) to run verification again after a pass "
+            + "failed or was inconclusive, once the cause is fixed.")
+    private String retry;
+
+    @JsonPropertyDescription("SQL checks that must each return true (one row, one boolean column), run read-only in "
+            + "every pass after the row comparison. Part of the plan: immutable once the migration has expanded.")
+    private List<VerifyCheck> checks = new ArrayList<>();
+
+    @JsonPropertyDescription("Resources of the verification Job's pods.")
+    private ResourceRequirements resources;
+
+    public Integer getCleanPasses() { return cleanPasses; }
+    public void setCleanPasses(Integer cleanPasses) { this.cleanPasses = cleanPasses; }
+    public String getReverifyEvery() { return reverifyEvery; }
+    public void setReverifyEvery(String reverifyEvery) { this.reverifyEvery = reverifyEvery; }
+    public Integer getChunkSize() { return chunkSize; }
+    public void setChunkSize(Integer chunkSize) { this.chunkSize = chunkSize; }
+    public Integer getMaxRecordedMismatches() { return maxRecordedMismatches; }
+    public void setMaxRecordedMismatches(Integer maxRecordedMismatches) { this.maxRecordedMismatches = maxRecordedMismatches; }
+    public String getRetry() { return retry; }
+    public void setRetry(String retry) { this.retry = retry; }
+    public List<VerifyCheck> getChecks() { return checks; }
+    public void setChecks(List<VerifyCheck> checks) { this.checks = checks; }
+    public ResourceRequirements getResources() { return resources; }
+    public void setResources(ResourceRequirements resources) { this.resources = resources; }
+
+    /** One user check. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class VerifyCheck {
+        @JsonPropertyDescription("Name of the check, shown in status when it fails.")
+        private String name;
+
+        @JsonPropertyDescription("A query returning one boolean, true when the data is right, e.g. "
+                + "SELECT count(*) = 0 FROM users_pii p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL")
+        private String sql;
+
+        public VerifyCheck() {
+        }
+
+        public VerifyCheck(String name, String sql) {
+            this.name = name;
+            this.sql = sql;
+        }
+
+        public String getName() { return name; }
+        public void setName(String name) { this.name = name; }
+        public String getSql() { return sql; }
+        public void setSql(String sql) { this.sql = sql; }
+    }
+}

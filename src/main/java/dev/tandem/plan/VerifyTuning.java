@@ -1,0 +1,42 @@
+package dev.tandem.plan;
+
+import dev.tandem.api.v1alpha1.VerifySpec;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How verification runs (spec.verify without its checks): tuning, not part of the plan hash.
+ *
+ * @param cleanPasses           consecutive clean passes before Verified
+ * @param reverifyEvery         pause between re-verification passes at Verified, or null for none
+ * @param chunkSize             source rows per chunk
+ * @param maxRecordedMismatches mismatching rows recorded per pass
+ */
+public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSize, int maxRecordedMismatches) {
+    public static final int DEFAULT_CHUNK_SIZE = 10_000;
+    public static final int DEFAULT_MAX_RECORDED = 1_000;
+
+    public static VerifyTuning defaults() {
+        return new VerifyTuning(1, null, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RECORDED);
+    }
+
+    public static VerifyTuning from(VerifySpec spec) {
+        if (spec == null) {
+            return defaults();
+        }
+        return new VerifyTuning(spec.getCleanPasses() == null ? 1 : Math.max(1, spec.getCleanPasses()),
+                spec.getReverifyEvery() == null ? null : Durations.parseOr(spec.getReverifyEvery(), null),
+                spec.getChunkSize() == null ? DEFAULT_CHUNK_SIZE : Math.max(1, spec.getChunkSize()),
+                spec.getMaxRecordedMismatches() == null ? DEFAULT_MAX_RECORDED : Math.max(0, spec.getMaxRecordedMismatches()));
+    }
+
+    public VerifyTuning withChunkSize(int rows) {
+        return new VerifyTuning(cleanPasses, reverifyEvery, rows, maxRecordedMismatches);
+    }
+
+    /** The options of {@code tandem verify} that carry this tuning. */
+    public List<String> toArgs() {
+        return List.of("--chunk-size=" + chunkSize, "--max-recorded-mismatches=" + maxRecordedMismatches);
+    }
+}
