@@ -11,6 +11,9 @@ import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
 import dev.tandem.engine.MigrationEngine;
 import dev.tandem.engine.StepListener;
+import dev.tandem.engine.Verifier;
+import dev.tandem.engine.VerifyState;
+import dev.tandem.plan.VerifyTuning;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Ident;
@@ -291,6 +294,36 @@ public class BenchCommand implements Callable<Integer> {
                 ratio, ratio >= 0.8 ? "met" : "NOT met");
         out.printf(Locale.ROOT, "   backfill speed / single statement (faster single run): 2 workers %.2f%n", ratioParallel);
         out.flush();
+        verifyBenchmark(engine, backfillPlan, backfill);
+    }
+
+    // ---------------------------------------------------------------- 2. verification
+
+    /** One verification pass of the table the 1-worker backfill filled, timed against that backfill. */
+    private void verifyBenchmark(MigrationEngine engine, MigrationPlan plan, Timing backfill) throws SQLException,
+            EngineException {
+        engine.apply(plan, Step.BACKFILL, "bench", StepListener.NONE);
+        out.println();
+        out.printf(Locale.ROOT, "2. Verify: f(%s) against %s, the target the 1-worker backfill filled, one pass each%n",
+                USERS, PII_BACKFILL);
+        out.println("   chunk size      time   rows checked      rows/s   result   verify time / backfill time");
+        int pass = 0;
+        double best = Double.MAX_VALUE;
+        for (int chunk : new int[]{VerifyTuning.DEFAULT_CHUNK_SIZE, 50_000}) {
+            checkpoint();
+            long t0 = System.nanoTime();
+            VerifyState state = new Verifier(db, settings, VerifyTuning.defaults().withChunkSize(chunk))
+                    .run(plan, ++pass, "", Verifier.Listener.NONE);
+            long nanos = System.nanoTime() - t0;
+            double ratio = (double) nanos / backfill.nanos;
+            best = Math.min(best, ratio);
+            out.printf(Locale.ROOT, "   %,10d %8.2f s %,14d %,11.0f   %-7s  %.2f%n", chunk, nanos / 1e9, state.rowsChecked(),
+                    state.rowsChecked() / (nanos / 1e9), state.result(), ratio);
+            out.flush();
+        }
+        out.printf(Locale.ROOT, "   verification / backfill (best chunk size): %.2f  [target <= 0.25: %s]%n", best,
+                best <= 0.25 ? "met" : "NOT met");
+        out.flush();
     }
 
     private Timing singleStatement(String table) throws SQLException {
@@ -340,7 +373,7 @@ public class BenchCommand implements Callable<Integer> {
     private void writeBenchmark(MigrationPlan generatedPlan) throws SQLException, EngineException, InterruptedException {
         long size = Math.min(rows, 200_000);
         out.println();
-        out.printf(Locale.ROOT, "2. Writes: %d writers, autocommit, UPDATE <table> SET full_name = ? WHERE id = ? on random "
+        out.printf(Locale.ROOT, "3. Writes: %d writers, autocommit, UPDATE <table> SET full_name = ? WHERE id = ? on random "
                 + "ids (every %dth value NULL), %,d rows, %d s warm-up + %d s measured per run%n", writers, NULL_EVERY, size,
                 WARMUP_MILLIS / 1000, seconds);
         out.flush();

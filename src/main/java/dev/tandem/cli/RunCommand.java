@@ -13,12 +13,15 @@ import dev.tandem.engine.LedgerState;
 import dev.tandem.engine.MigrationEngine;
 import dev.tandem.engine.StepListener;
 import dev.tandem.engine.StepResult;
+import dev.tandem.engine.Verifier;
+import dev.tandem.engine.VerifyState;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
 import dev.tandem.plan.SpecValidator;
 import dev.tandem.plan.Step;
+import dev.tandem.plan.VerifyTuning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,6 +71,7 @@ public class RunCommand implements Callable<Integer> {
     Path setup;
 
     private BackfillTuning tuning = BackfillTuning.defaults();
+    private VerifyTuning verifyTuning = VerifyTuning.defaults();
 
     @Override
     public Integer call() throws Exception {
@@ -132,6 +136,7 @@ public class RunCommand implements Callable<Integer> {
                             Durations.parseOr(migration.getSpec().getStatementTimeout(), Duration.ofMinutes(15)));
             MigrationEngine engine = new MigrationEngine(db, settings);
             tuning = BackfillTuning.from(migration.getSpec().getBackfill());
+            verifyTuning = VerifyTuning.from(migration.getSpec().getVerify());
             int rc = drive(engine, plan, target, out, err);
             if (embedded != null && rc == 0) {
                 printTables(db, out);
@@ -168,6 +173,16 @@ public class RunCommand implements Callable<Integer> {
                 out.flush();
                 if (step == Step.BACKFILL && !plan.sync().isEmpty()) {
                     backfill(engine, plan, out);
+                }
+                if (step == Step.VERIFY && plan.verifies()) {
+                    VerifyState verified = verify(engine, plan, out);
+                    if (!verified.passed()) {
+                        out.println();
+                        err.println("error: " + verified.describe() + "; every mismatch is listed in "
+                                + engine.settings().trackingSchema() + ".verify_mismatches (pass " + verified.pass()
+                                + "); fix the data and run again to start a new pass, or --until RolledBack");
+                        return 1;
+                    }
                 }
                 StepResult result = engine.apply(plan, step, null, new StepListener() {
                     @Override
@@ -223,6 +238,43 @@ public class RunCommand implements Callable<Integer> {
         out.print("\r  Backfilling ... " + bar(100) + " 100% " + p.rowsProcessed() + " rows in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms; ");
         out.flush();
+    }
+
+    /** Runs verification passes in-process until spec.verify.cleanPasses passed in a row, or one did not pass. */
+    private VerifyState verify(MigrationEngine engine, MigrationPlan plan, PrintWriter out) throws EngineException {
+        Verifier verifier = new Verifier(engine.target(), engine.settings(), verifyTuning);
+        VerifyState state = verifier.state(plan);
+        while (state.consecutivePassed() < verifyTuning.cleanPasses() || !state.passed()) {
+            int pass = state.running() ? state.pass() : state.pass() + 1;
+            long started = System.nanoTime();
+            state = verifier.run(plan, pass, "", new Verifier.Listener() {
+                private long lastPrint;
+
+                @Override
+                public void chunk(int entry, long rowsWalked, long mismatches) {
+                    long now = System.nanoTime();
+                    if (now - lastPrint > 500_000_000L) {
+                        lastPrint = now;
+                        try {
+                            VerifyState p = verifier.state(plan);
+                            out.print("\r  Verifying pass " + pass + " ... " + bar(p.percent()) + " " + p.percent() + "% "
+                                    + p.rowsChecked() + " rows, " + p.mismatches() + " mismatches   ");
+                            out.flush();
+                        } catch (EngineException ignored) {
+                            // progress display only
+                        }
+                    }
+                }
+            });
+            out.print("\r  Verifying pass " + pass + " ... " + bar(100) + " " + state.result() + ": " + state.rowsChecked()
+                    + " rows, " + state.mismatches() + " mismatches in " + (System.nanoTime() - started) / 1_000_000
+                    + " ms; ");
+            out.flush();
+            if (!state.passed()) {
+                return state;
+            }
+        }
+        return state;
     }
 
     private static String bar(int percent) {

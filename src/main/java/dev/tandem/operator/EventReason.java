@@ -12,6 +12,7 @@ public enum EventReason {
     InvalidSpec(true),
     DatabaseUnavailable(true),
     PointOfNoReturnPassed(false),
+    VerificationFailed(true),
     Suspended(false),
     DeletionRetained(false),
     DeletionRolledBack(false),

@@ -19,12 +19,30 @@ import java.util.concurrent.ConcurrentHashMap;
 public class MigrationMetrics {
     private final MeterRegistry registry;
     private final Map<String, Phase> phases = new ConcurrentHashMap<>();
+    private final Map<String, Long> mismatches = new ConcurrentHashMap<>();
+    private final Map<String, Integer> countedPass = new ConcurrentHashMap<>();
 
     public MigrationMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (Phase phase : Phase.values()) {
             Gauge.builder("tandem.migrations", phases, m -> m.values().stream().filter(p -> p == phase).count())
                     .description("SchemaMigrations by current phase").tag("phase", phase.name()).register(registry);
+        }
+        Gauge.builder("tandem.verification.mismatched.rows", mismatches, m -> m.values().stream().mapToLong(Long::longValue).sum())
+                .description("Mismatched rows found by the latest verification pass, over all migrations").register(registry);
+    }
+
+    /** The latest verification pass of a migration: its mismatches, and each finished pass counted once by result. */
+    public void verification(String uid, dev.tandem.engine.VerifyState state) {
+        if (uid == null || state == null || state.pass() == 0) {
+            return;
+        }
+        mismatches.put(uid, state.mismatches());
+        if (state.finished() && !Integer.valueOf(state.pass()).equals(countedPass.put(uid, state.pass()))) {
+            Counter.builder("tandem.verification.passes").description("Finished verification passes by result")
+                    .tag("result", state.result()).register(registry).increment();
+            Counter.builder("tandem.verification.rows.checked").description("Rows compared by finished verification passes")
+                    .register(registry).increment(state.rowsChecked());
         }
     }
 
@@ -52,6 +70,8 @@ public class MigrationMetrics {
     public void forget(String uid) {
         if (uid != null) {
             phases.remove(uid);
+            mismatches.remove(uid);
+            countedPass.remove(uid);
         }
     }
 }

@@ -12,6 +12,9 @@ import dev.tandem.engine.MigrationEngine;
 import dev.tandem.operator.handlers.HandlerResult;
 import dev.tandem.operator.handlers.PhaseHandlers;
 import dev.tandem.operator.handlers.StepContext;
+import dev.tandem.operator.handlers.VerifyHandler;
+import dev.tandem.api.v1alpha1.VerifySpec;
+import dev.tandem.plan.VerifyTuning;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
@@ -49,11 +52,11 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
     private final Clock clock;
     private final MigrationMetrics metrics;
     private final Deletion deletion;
-    private final BackfillJobFactory jobs;
+    private final JobFactory jobs;
 
     public SchemaMigrationReconciler(PhaseHandlers handlers, PlanPublisher plans, EventRecorder events,
                                      EngineFactory engines, Clock clock, MigrationMetrics metrics, Deletion deletion,
-                                     BackfillJobFactory jobs) {
+                                     JobFactory jobs) {
         this.jobs = jobs;
         this.metrics = metrics;
         this.deletion = deletion;
@@ -116,13 +119,11 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         if (next.isEmpty()) {
             status.ready(settled, "reached " + settled,
                     MigrationGate.nextPromotion(settled, plan).orElse(null));
-            return Optional.empty();
+            return settled == Phase.Verified && !m.getSpec().isSuspended() ? reverify(m, plan, db, status) : Optional.empty();
         }
         if (m.getSpec().isSuspended()) {
             status.suspended(settled);
-            if (status.previous().getPhase() == Phase.Backfilling && !plan.sync().isEmpty()) {
-                jobs.forMigration(m, db.secret).ensure(plan, BackfillTuning.from(m.getSpec().getBackfill()), true);
-            }
+            jobs.suspendAll(m);
             if (status.previous().condition(Names.Conditions.READY).map(c -> !Names.Reasons.SUSPENDED.equals(c.getReason()))
                     .orElse(true)) {
                 events.record(m, EventReason.Suspended, status.build().getMessage());
@@ -131,20 +132,47 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
         Phase inFlight = next.get().inFlightPhase().orElseThrow();
         if (status.previous().getPhase() != inFlight) {
-            if (inFlight == Phase.RollingBack && !plan.sync().isEmpty()) {
-                jobs.deleteAll(m); // a running backfill must not write into what the rollback drops
+            if ((inFlight == Phase.RollingBack || inFlight == Phase.CuttingOver) && plan.verifies()) {
+                jobs.deleteAll(m); // a running backfill or verification must not work on what the step changes
             }
             status.intend(inFlight, plan.hash(), reference(m));
             events.record(m, EventReason.StepStarted, inFlight + ": running " + LedgerState.stepTo(next.get()).key()
                     + " of plan " + plan.hash());
             return Optional.of(Duration.ZERO);
         }
-        HandlerResult result = handlers.forPhase(next.get()).handle(new StepContext(m.getMetadata().getUid(), plan,
-                db.engine, BackfillTuning.from(m.getSpec().getBackfill()), jobs.forMigration(m, db.secret)));
+        HandlerResult result = handlers.forPhase(next.get()).handle(context(m, plan, db));
         return record(m, status, db, result);
     }
 
+    private StepContext context(SchemaMigration m, MigrationPlan plan, Connected db) {
+        VerifySpec verify = m.getSpec().getVerify();
+        return new StepContext(m.getMetadata().getUid(), plan, db.engine, BackfillTuning.from(m.getSpec().getBackfill()),
+                VerifyTuning.from(verify), verify == null || verify.getRetry() == null ? "" : verify.getRetry(),
+                jobs.forMigration(m, db.secret), Instant.now(clock));
+    }
+
+    /** Waiting at Verified: keep re-verifying (spec.verify.reverifyEvery) and show the latest pass. */
+    private Optional<Duration> reverify(SchemaMigration m, MigrationPlan plan, Connected db, StatusAggregator status) {
+        Optional<VerifyHandler.Watch> watch = handlers.verify().watch(context(m, plan, db));
+        if (watch.isEmpty()) {
+            return Optional.empty();
+        }
+        VerifyHandler.Watch w = watch.get();
+        status.verification(w.state(), w.job(), w.nextRun());
+        metrics.verification(m.getMetadata().getUid(), w.state());
+        if (w.failure() != null) {
+            status.stalled(VerifyHandler.JOB_FAILED, w.failure());
+        } else if (w.job() != null) {
+            status.note("re-verifying: " + w.state().describe());
+        }
+        return Optional.ofNullable(w.recheck());
+    }
+
     private Optional<Duration> record(SchemaMigration m, StatusAggregator status, Connected db, HandlerResult result) {
+        if (result.verification() != null) {
+            status.verification(result.verification(), result instanceof HandlerResult.Waiting w ? w.job() : null, null);
+            metrics.verification(m.getMetadata().getUid(), result.verification());
+        }
         if (result instanceof HandlerResult.Advanced a) {
             status.advanced(a.phase(), a.detail());
             if (a.phase() == Phase.Backfilled && status.previous().getBackfill() != null) {
@@ -156,7 +184,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             return Optional.of(Duration.ZERO);
         }
         if (result instanceof HandlerResult.Waiting w) {
-            status.waiting(w.message(), w.progress(), w.job());
+            status.waiting(w.message(), w.progress(), w.progress() == null ? null : w.job());
             return Optional.of(w.recheck());
         }
         if (result instanceof HandlerResult.Retry r) {
@@ -234,6 +262,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             case Names.Reasons.PLAN_HASH_MISMATCH, Names.Reasons.TARGET_PHASE_BEHIND, Names.Reasons.ROLLED_BACK_IS_FINAL,
                  EngineException.POINT_OF_NO_RETURN -> EventReason.PromotionRefused;
             case Names.Reasons.SPEC_IMMUTABLE -> EventReason.SpecImmutable;
+            case VerifyHandler.FAILED, VerifyHandler.INCONCLUSIVE -> EventReason.VerificationFailed;
             case Names.Reasons.INVALID_SPEC -> EventReason.InvalidSpec;
             case Names.Reasons.SECRET_NOT_FOUND, Names.Reasons.SECRET_KEY_MISSING, EngineException.AUTHENTICATION_FAILED,
                  EngineException.DATABASE_UNAVAILABLE -> EventReason.DatabaseUnavailable;

@@ -10,6 +10,8 @@ import dev.tandem.api.v1alpha1.PlanStatus;
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
 import dev.tandem.engine.LedgerState;
+import dev.tandem.engine.VerifyState;
+import dev.tandem.api.v1alpha1.VerificationStatus;
 import dev.tandem.plan.Step;
 import dev.tandem.api.v1alpha1.StatusCondition;
 
@@ -151,14 +153,63 @@ public final class StatusAggregator {
             b.setRowsProcessed(progress.rowsProcessed());
             b.setProgressPercent(progress.percent());
             b.setRowsPerSecond(Math.round(progress.rowsPerSecond()));
-            long eta = progress.etaSeconds();
-            b.setEta(eta < 0 ? null : eta >= 3600 ? eta / 3600 + "h" + (eta % 3600) / 60 + "m"
-                    : eta >= 60 ? eta / 60 + "m" + eta % 60 + "s" : eta + "s");
+            b.setEta(duration(progress.etaSeconds()));
             b.setLastKey(progress.lastKey());
             b.setThrottledReason(progress.throttledReason());
             status.setBackfill(b);
         }
         reconciling(Names.Reasons.STEP_RUNNING, message);
+    }
+
+    /** The latest verification pass; {@code job} the Job running it (null: keep the one shown). */
+    public void verification(VerifyState s, String job, Instant nextRun) {
+        if (s == null) {
+            return;
+        }
+        VerificationStatus before = status.getVerification();
+        VerificationStatus v = new VerificationStatus();
+        if (s.pass() == 0 && job == null) {
+            return;
+        }
+        v.setJobRef(job != null ? job : before == null ? null : before.getJobRef());
+        v.setPass(s.pass());
+        v.setCleanPasses(s.consecutivePassed());
+        v.setResult(s.running() ? "Running" : s.result());
+        v.setCheckedRows(s.rowsChecked());
+        v.setMismatchedRows(s.mismatches());
+        v.setMissingRows(s.missing());
+        v.setExtraRows(s.extra());
+        v.setDifferentRows(s.different());
+        v.setSampleMismatches(new ArrayList<>(s.samples()));
+        v.setFailedChecks(new ArrayList<>(s.failedChecks()));
+        v.setChunksDone(s.chunksDone());
+        v.setProgressPercent(s.percent());
+        if (s.running()) {
+            v.setRowsPerSecond(Math.round(s.rowsPerSecond()));
+            v.setEta(duration(s.etaSeconds()));
+        }
+        v.setLastRunTime(format(s.finishedAt() != null ? s.finishedAt() : s.startedAt()));
+        v.setNextRunTime(format(nextRun));
+        if (s.pass() == 0) {
+            v.setResult("Running"); // the first pass's Job is starting
+            v.setPass(1);
+        }
+        status.setVerification(v);
+        StatusCondition verified = conditions.get(Names.Conditions.VERIFIED);
+        if (s.failed() && (verified == null || !"True".equals(verified.getStatus()))) {
+            condition(Names.Conditions.VERIFIED, false, VerifyState.INCONCLUSIVE.equals(s.result())
+                    ? "VerificationInconclusive" : "VerificationFailed", s.describe());
+        }
+    }
+
+    /** Adds a remark to the message of a settled migration (e.g. a re-verification running). */
+    public void note(String remark) {
+        status.setMessage(status.getMessage() + "; " + remark);
+    }
+
+    static String duration(long seconds) {
+        return seconds < 0 ? null : seconds >= 3600 ? seconds / 3600 + "h" + (seconds % 3600) / 60 + "m"
+                : seconds >= 60 ? seconds / 60 + "m" + seconds % 60 + "s" : seconds + "s";
     }
 
     /** The backfill committed: its progress reads 100%. */

@@ -189,6 +189,7 @@ class SyncTriggerTest {
         MigrationEngine engine = EngineStepTest.engine(db);
         new Backfiller(db, engine.settings(), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
         engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
+        new Verifier(db, engine.settings(), dev.tandem.plan.VerifyTuning.defaults()).run(plan, 1, "", Verifier.Listener.NONE);
         engine.apply(plan, Step.VERIFY, null, StepListener.NONE);
         engine.apply(plan, Step.CUTOVER, null, StepListener.NONE);
         assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tandem_%'")).isEqualTo(0L);

@@ -1,6 +1,7 @@
 package dev.tandem.testing;
 
 import dev.tandem.cli.BackfillCommand;
+import dev.tandem.cli.VerifyCommand;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -30,7 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Plays the Job controller the mock API server lacks: for each new, unsuspended Job it runs the
- * container's {@code tandem backfill} in-process, once per completion index, with the environment
+ * container's {@code tandem backfill} or {@code tandem verify} in-process, once per completion index, with the environment
  * the kubelet would give it (Secret keys resolved, JOB_COMPLETION_INDEX set, the plan ConfigMap
  * mounted as a file), then marks the Job Complete or Failed.
  */
@@ -116,10 +117,18 @@ public final class JobControllerStandIn implements AutoCloseable {
             for (String arg : container.getArgs().subList(1, container.getArgs().size())) {
                 args.add(arg.startsWith("--plan=") ? "--plan=" + mount.resolve(Path.of(arg.substring(7)).getFileName()) : arg);
             }
-            BackfillCommand command = new BackfillCommand();
-            new CommandLine(command).parseArgs(args.toArray(String[]::new));
             StringWriter out = new StringWriter();
-            int rc = command.execute(env, new PrintWriter(out, true), new PrintWriter(out, true));
+            PrintWriter w = new PrintWriter(out, true);
+            int rc;
+            if ("verify".equals(container.getArgs().get(0))) {
+                VerifyCommand command = new VerifyCommand();
+                new CommandLine(command).parseArgs(args.toArray(String[]::new));
+                rc = command.execute(env, w, w);
+            } else {
+                BackfillCommand command = new BackfillCommand();
+                new CommandLine(command).parseArgs(args.toArray(String[]::new));
+                rc = command.execute(env, w, w);
+            }
             output.add(out.toString());
             return rc;
         } catch (Exception e) {

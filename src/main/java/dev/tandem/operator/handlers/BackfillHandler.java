@@ -37,12 +37,12 @@ public class BackfillHandler extends StepHandler {
         if (progress.complete()) {
             return super.handle(context);
         }
-        BackfillJobs.Job job = context.jobs().ensure(context.plan(), context.tuning(), false);
-        if (job.state() == BackfillJobs.State.FAILED) {
+        Jobs.Job job = context.jobs().backfill(context.plan(), context.tuning(), false);
+        if (job.state() == Jobs.State.FAILED) {
             return new HandlerResult.Failed("BackfillJobFailed", "backfill Job " + job.name() + " failed: "
                     + job.failure() + "; fix the cause, then delete the Job to start a new one (it resumes from its checkpoint)");
         }
-        if (job.state() == BackfillJobs.State.SUCCEEDED) {
+        if (job.state() == Jobs.State.SUCCEEDED) {
             return new HandlerResult.Failed("BackfillIncomplete", "backfill Job " + job.name() + " finished but "
                     + (progress.shardsTotal() - progress.shardsDone()) + " key ranges are not done; delete the Job to resume");
         }

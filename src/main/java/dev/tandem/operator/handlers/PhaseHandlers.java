@@ -23,6 +23,11 @@ public class PhaseHandlers {
         this.rollback = rollback;
     }
 
+    /** The verification handler, which also re-verifies while a migration waits at Verified. */
+    public VerifyHandler verify() {
+        return verify;
+    }
+
     /** The handler that leads to the settled phase {@code next}. */
     public PhaseHandler forPhase(Phase next) {
         return switch (next) {

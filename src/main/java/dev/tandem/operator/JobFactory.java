@@ -2,9 +2,11 @@ package dev.tandem.operator;
 
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.engine.ConnectionKeys;
-import dev.tandem.operator.handlers.BackfillJobs;
+import dev.tandem.operator.handlers.Jobs;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
+import dev.tandem.plan.VerifyTuning;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -24,53 +26,107 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Builds and follows a migration's backfill Job: the operator's own image running
- * {@code tandem backfill}, the plan from the plan ConfigMap, the connection from the Secret as
- * TANDEM_DB_* variables, no service-account token, non-root, read-only root file system, all
- * capabilities dropped. Create-only and named by plan hash: a new plan gets a new Job; only
+ * Builds and follows a migration's Jobs: the backfill ({@code tandem backfill}, one per plan) and
+ * the verification passes ({@code tandem verify}, one per pass). Each runs the operator's own
+ * image, reads the plan from the plan ConfigMap and the connection from the Secret as TANDEM_DB_*
+ * variables, has no service-account token, runs non-root with a read-only root file system and
+ * all capabilities dropped. Create-only: a new plan or pass gets a new Job; only
  * {@code spec.suspend} of an existing Job is ever changed.
  */
 @ApplicationScoped
-public class BackfillJobFactory {
+public class JobFactory {
     static final String PLAN_MOUNT = "/etc/tandem/plan";
     static final int BACKOFF_LIMIT = 6;
     static final int TTL_SECONDS = 86_400;
+    static final String BACKFILL = "backfill";
+    static final String VERIFY = "verify";
 
     private final KubernetesClient client;
     private final String image;
 
-    public BackfillJobFactory(KubernetesClient client,
-                              @ConfigProperty(name = "tandem.image", defaultValue = "ghcr.io/tandem-dev/tandem:0.1.0") String image) {
+    public JobFactory(KubernetesClient client,
+                      @ConfigProperty(name = "tandem.image", defaultValue = "ghcr.io/tandem-dev/tandem:0.1.0") String image) {
         this.client = client;
         this.image = image;
     }
 
     /** The Job port of one migration, for one reconcile. */
-    public BackfillJobs forMigration(SchemaMigration m, Secret secret) {
-        return (plan, tuning, suspend) -> ensure(m, secret, plan, tuning, suspend);
+    public Jobs forMigration(SchemaMigration m, Secret secret) {
+        return new Jobs() {
+            @Override
+            public Job backfill(MigrationPlan plan, BackfillTuning tuning, boolean suspend) {
+                return ensure(m, build(m, secret, plan, BACKFILL, backfillJobName(m, plan), backfillArgs(m, plan, tuning),
+                        Math.max(1, tuning.parallelism()), m.getSpec().getBackfill() == null ? null
+                                : m.getSpec().getBackfill().getResources(), suspend), suspend);
+            }
+
+            @Override
+            public Job verify(MigrationPlan plan, int pass, String retryToken, VerifyTuning tuning, boolean suspend) {
+                List<String> args = new ArrayList<>(List.of(VERIFY, "--plan=" + PLAN_MOUNT + "/" + Names.PLAN_JSON_KEY,
+                        "--plan-hash=" + plan.hash(), "--pass=" + pass, "--retry-token=" + (retryToken == null ? "" : retryToken),
+                        "--tracking-schema=" + m.getSpec().getDatabase().effectiveTrackingSchema()));
+                args.addAll(tuning.toArgs());
+                return ensure(m, build(m, secret, plan, VERIFY, verifyJobName(m, plan, pass), args, 1,
+                        m.getSpec().getVerify() == null ? null : m.getSpec().getVerify().getResources(), suspend), suspend);
+            }
+        };
     }
 
-    /** Removes the migration's backfill Jobs and their pods (before a rollback drops what they write to). */
+    /**
+     * Removes the migration's Jobs and their pods (before a rollback or a cutover changes what they
+     * read or write). One by name, so the operator needs no deletecollection permission.
+     */
     public void deleteAll(SchemaMigration m) {
-        client.batch().v1().jobs().inNamespace(m.getMetadata().getNamespace())
+        for (Job job : ownJobs(m)) {
+            client.batch().v1().jobs().inNamespace(m.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+                    .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+        }
+    }
+
+    private List<Job> ownJobs(SchemaMigration m) {
+        return client.batch().v1().jobs().inNamespace(m.getMetadata().getNamespace())
                 .withLabel(Names.LABEL_MIGRATION, m.getMetadata().getName())
-                .withLabel(Names.LABEL_COMPONENT, "backfill")
-                .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+                .withLabel(Names.LABEL_MANAGED_BY, Names.MANAGED_BY).list().getItems();
     }
 
-    public static String jobName(SchemaMigration m, MigrationPlan plan) {
-        String base = m.getMetadata().getName();
-        base = base.length() > 44 ? base.substring(0, 44) : base;
-        return base + "-backfill-" + plan.hash().substring(0, 8);
+    /** Suspends every unfinished Job of the migration (the incident brake). */
+    public void suspendAll(SchemaMigration m) {
+        for (Job job : ownJobs(m)) {
+            Jobs.State state = state(m.getMetadata().getNamespace(), job).state();
+            if (state == Jobs.State.RUNNING) {
+                client.batch().v1().jobs().inNamespace(m.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+                        .edit(j -> new JobBuilder(j).editSpec().withSuspend(true).endSpec().build());
+            }
+        }
     }
 
-    private BackfillJobs.Job ensure(SchemaMigration m, Secret secret, MigrationPlan plan, BackfillTuning tuning,
-                                    boolean suspend) {
+    public static String backfillJobName(SchemaMigration m, MigrationPlan plan) {
+        return truncate(m.getMetadata().getName(), 44) + "-backfill-" + plan.hash().substring(0, 8);
+    }
+
+    public static String verifyJobName(SchemaMigration m, MigrationPlan plan, int pass) {
+        return truncate(m.getMetadata().getName(), 38) + "-verify-" + plan.hash().substring(0, 8) + "-" + pass;
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() > max ? s.substring(0, max) : s;
+    }
+
+    private static List<String> backfillArgs(SchemaMigration m, MigrationPlan plan, BackfillTuning tuning) {
+        List<String> args = new ArrayList<>(List.of(BACKFILL, "--plan=" + PLAN_MOUNT + "/" + Names.PLAN_JSON_KEY,
+                "--plan-hash=" + plan.hash(), "--shards=" + Math.max(1, tuning.parallelism()),
+                "--tracking-schema=" + m.getSpec().getDatabase().effectiveTrackingSchema(),
+                "--lock-timeout=" + (m.getSpec().getLockTimeout() == null ? "2s" : m.getSpec().getLockTimeout())));
+        args.addAll(tuning.toArgs());
+        return args;
+    }
+
+    private Jobs.Job ensure(SchemaMigration m, Job wanted, boolean suspend) {
         String ns = m.getMetadata().getNamespace();
-        String name = jobName(m, plan);
+        String name = wanted.getMetadata().getName();
         Job job = client.batch().v1().jobs().inNamespace(ns).withName(name).get();
         if (job == null) {
-            job = client.batch().v1().jobs().inNamespace(ns).resource(build(m, secret, plan, tuning, suspend)).create();
+            job = client.batch().v1().jobs().inNamespace(ns).resource(wanted).create();
         } else if (!Objects.equals(Boolean.TRUE.equals(job.getSpec().getSuspend()), suspend)) {
             job = client.batch().v1().jobs().inNamespace(ns).withName(name)
                     .edit(j -> new JobBuilder(j).editSpec().withSuspend(suspend).endSpec().build());
@@ -78,13 +134,8 @@ public class BackfillJobFactory {
         return state(ns, job);
     }
 
-    Job build(SchemaMigration m, Secret secret, MigrationPlan plan, BackfillTuning tuning, boolean suspend) {
-        int workers = Math.max(1, tuning.parallelism());
-        List<String> args = new ArrayList<>(List.of("backfill", "--plan=" + PLAN_MOUNT + "/" + Names.PLAN_JSON_KEY,
-                "--plan-hash=" + plan.hash(), "--shards=" + workers,
-                "--tracking-schema=" + m.getSpec().getDatabase().effectiveTrackingSchema(),
-                "--lock-timeout=" + (m.getSpec().getLockTimeout() == null ? "2s" : m.getSpec().getLockTimeout())));
-        args.addAll(tuning.toArgs());
+    Job build(SchemaMigration m, Secret secret, MigrationPlan plan, String component, String name, List<String> args,
+              int workers, ResourceRequirements resources, boolean suspend) {
         List<EnvVar> env = new ArrayList<>();
         for (String key : CredentialsResolver.presentKeys(secret)) {
             env.add(new EnvVarBuilder().withName(ConnectionKeys.envName(key)).withNewValueFrom().withNewSecretKeyRef()
@@ -93,9 +144,9 @@ public class BackfillJobFactory {
         env.add(new EnvVarBuilder().withName("JAVA_TOOL_OPTIONS").withValue("-Djava.io.tmpdir=/tmp").build());
         Map<String, String> labels = Map.of(Names.LABEL_MANAGED_BY, Names.MANAGED_BY,
                 Names.LABEL_MIGRATION, m.getMetadata().getName(), Names.LABEL_PLAN_HASH, plan.hash(),
-                Names.LABEL_COMPONENT, "backfill");
+                Names.LABEL_COMPONENT, component);
         return new JobBuilder()
-                .withNewMetadata().withName(jobName(m, plan)).withNamespace(m.getMetadata().getNamespace())
+                .withNewMetadata().withName(name).withNamespace(m.getMetadata().getNamespace())
                 .withLabels(labels)
                 .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(SchemaMigration.API_VERSION)
                         .withKind(SchemaMigration.KIND).withName(m.getMetadata().getName())
@@ -115,8 +166,8 @@ public class BackfillJobFactory {
                 .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(185L)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
                 .addNewContainer()
-                .withName("backfill").withImage(image).withArgs(args).withEnv(env)
-                .withResources(m.getSpec().getBackfill() == null ? null : m.getSpec().getBackfill().getResources())
+                .withName(component).withImage(image).withArgs(args).withEnv(env)
+                .withResources(resources)
                 .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
                 .withRunAsNonRoot(true).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
                 .addNewVolumeMount().withName("plan").withMountPath(PLAN_MOUNT).withReadOnly(true).endVolumeMount()
@@ -131,20 +182,20 @@ public class BackfillJobFactory {
                 .build();
     }
 
-    private BackfillJobs.Job state(String ns, Job job) {
+    private Jobs.Job state(String ns, Job job) {
         String name = job.getMetadata().getName();
         if (job.getStatus() != null && job.getStatus().getConditions() != null) {
             for (JobCondition c : job.getStatus().getConditions()) {
                 if ("True".equals(c.getStatus()) && ("Failed".equals(c.getType()))) {
-                    return new BackfillJobs.Job(name, BackfillJobs.State.FAILED, podFailure(ns, name, c));
+                    return new Jobs.Job(name, Jobs.State.FAILED, podFailure(ns, name, c));
                 }
                 if ("True".equals(c.getStatus()) && "Complete".equals(c.getType())) {
-                    return new BackfillJobs.Job(name, BackfillJobs.State.SUCCEEDED, null);
+                    return new Jobs.Job(name, Jobs.State.SUCCEEDED, null);
                 }
             }
         }
-        return new BackfillJobs.Job(name, Boolean.TRUE.equals(job.getSpec().getSuspend()) ? BackfillJobs.State.SUSPENDED
-                : BackfillJobs.State.RUNNING, null);
+        return new Jobs.Job(name, Boolean.TRUE.equals(job.getSpec().getSuspend()) ? Jobs.State.SUSPENDED
+                : Jobs.State.RUNNING, null);
     }
 
     /** The reason of the last failed pod of the Job, else the Job's own condition. */

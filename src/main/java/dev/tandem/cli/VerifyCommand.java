@@ -1,0 +1,94 @@
+package dev.tandem.cli;
+
+import dev.tandem.engine.ConnectionKeys;
+import dev.tandem.engine.DatabaseTarget;
+import dev.tandem.engine.EngineException;
+import dev.tandem.engine.EngineSettings;
+import dev.tandem.engine.Verifier;
+import dev.tandem.engine.VerifyState;
+import dev.tandem.plan.Durations;
+import dev.tandem.plan.MigrationPlan;
+import dev.tandem.plan.VerifyTuning;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * One verification pass, as the verification Job runs it: the plan from the mounted ConfigMap,
+ * the connection from TANDEM_DB_* environment variables (filled from the Secret). Progress and the
+ * result go to the tracking schema, where the operator reads them. Exits 0 when the pass finished,
+ * whatever it found; 1 when it could not run.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Run (or resume) one verification pass of a plan (the verification Job's command). Connection "
+                + "from TANDEM_DB_JDBC_URI, TANDEM_DB_URI or TANDEM_DB_HOST/PORT/DBNAME/USER/PASSWORD.")
+public class VerifyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--plan", required = true, description = "plan.json from the plan ConfigMap.")
+    Path planFile;
+
+    @Option(names = "--plan-hash", description = "Refuse to run unless the plan has this hash.")
+    String planHash;
+
+    @Option(names = "--pass", required = true, description = "Number of the pass: the one after the latest finished "
+            + "pass, or an unfinished one to resume.")
+    int pass;
+
+    @Option(names = "--retry-token", defaultValue = "", description = "spec.verify.retry, recorded with the pass.")
+    String retryToken;
+
+    @Option(names = "--tracking-schema", defaultValue = EngineSettings.DEFAULT_SCHEMA)
+    String trackingSchema;
+
+    @Option(names = "--statement-timeout", defaultValue = "1h",
+            description = "statement_timeout of each comparison query.")
+    String statementTimeout;
+
+    @Option(names = "--chunk-size", defaultValue = "" + VerifyTuning.DEFAULT_CHUNK_SIZE)
+    int chunkSize;
+
+    @Option(names = "--max-recorded-mismatches", defaultValue = "" + VerifyTuning.DEFAULT_MAX_RECORDED)
+    int maxRecorded;
+
+    @Override
+    public Integer call() throws Exception {
+        return execute(System.getenv(), spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command's work with an explicit environment (the test stand-in for a Job calls this). */
+    public int execute(Map<String, String> env, PrintWriter out, PrintWriter err) throws Exception {
+        MigrationPlan plan = BackfillCommand.readPlan(planFile);
+        if (planHash != null && !planHash.equals(plan.hash())) {
+            err.println("error: the mounted plan has hash " + plan.hash() + ", this Job was made for " + planHash);
+            return 2;
+        }
+        DatabaseTarget db;
+        try {
+            db = ConnectionKeys.resolve(ConnectionKeys.fromEnvironment(env), "environment " + ConnectionKeys.ENV_PREFIX + "*");
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        EngineSettings settings = EngineSettings.defaults("verify").withTrackingSchema(trackingSchema)
+                .withTimeouts(Duration.ofSeconds(2), Durations.parse(statementTimeout));
+        VerifyTuning tuning = new VerifyTuning(1, null, chunkSize, maxRecorded);
+        out.println("verification pass " + pass + " of " + plan.key() + " (plan " + plan.hash() + "), database " + db.server());
+        try {
+            VerifyState s = new Verifier(db, settings, tuning).run(plan, pass, retryToken, Verifier.Listener.NONE);
+            out.println(s.describe());
+        } catch (EngineException e) {
+            err.println("error: " + e.reason() + ": " + e.getMessage());
+            return 1;
+        }
+        return 0;
+    }
+}
