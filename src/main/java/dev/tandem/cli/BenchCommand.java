@@ -46,11 +46,12 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Measures, in one run, what Tandem costs against doing the same by hand: the backfill against a
- * single INSERT ... SELECT, and the generated sync trigger against a minimal hand-written one under
- * a concurrent single-row UPDATE workload.
+ * single INSERT ... SELECT, a verification pass against that backfill, and the generated sync
+ * trigger against a minimal hand-written one under a concurrent single-row UPDATE workload.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark the backfill against a single INSERT ... SELECT, and the generated sync trigger "
+        description = {"Benchmark the backfill against a single INSERT ... SELECT, verification against the backfill, "
+                + "and the generated sync trigger "
                 + "against no trigger and a minimal hand-written one, under concurrent single-row updates.",
                 "Without --database an embedded PostgreSQL is started. With --database, the benchmark's own tables "
                         + "(bench_users, bench_pii_*, bench_w_*, in the first schema of the search path) and the "
@@ -308,21 +309,25 @@ public class BenchCommand implements Callable<Integer> {
                 USERS, PII_BACKFILL);
         out.println("   chunk size      time   rows checked      rows/s   result   verify time / backfill time");
         int pass = 0;
-        double best = Double.MAX_VALUE;
-        for (int chunk : new int[]{VerifyTuning.DEFAULT_CHUNK_SIZE, 50_000}) {
+        double first = Double.NaN; // the default chunk size runs first, on the table as the backfill left it
+        double again = Double.NaN; // and last, as re-verification passes find the table
+        for (int chunk : new int[]{VerifyTuning.DEFAULT_CHUNK_SIZE, 10_000, VerifyTuning.DEFAULT_CHUNK_SIZE}) {
             checkpoint();
             long t0 = System.nanoTime();
             VerifyState state = new Verifier(db, settings, VerifyTuning.defaults().withChunkSize(chunk))
                     .run(plan, ++pass, "", Verifier.Listener.NONE);
             long nanos = System.nanoTime() - t0;
             double ratio = (double) nanos / backfill.nanos;
-            best = Math.min(best, ratio);
+            first = Double.isNaN(first) ? ratio : first;
+            again = ratio;
             out.printf(Locale.ROOT, "   %,10d %8.2f s %,14d %,11.0f   %-7s  %.2f%n", chunk, nanos / 1e9, state.rowsChecked(),
                     state.rowsChecked() / (nanos / 1e9), state.result(), ratio);
             out.flush();
         }
-        out.printf(Locale.ROOT, "   verification / backfill (best chunk size): %.2f  [target <= 0.25: %s]%n", best,
-                best <= 0.25 ? "met" : "NOT met");
+        out.printf(Locale.ROOT, "   verification / backfill, first pass with the default chunk size: %.2f  [target <= 0.25: %s]%n",
+                first, first <= 0.25 ? "met" : "NOT met");
+        out.printf(Locale.ROOT, "   verification / backfill, a later pass with the default chunk size:  %.2f  [target <= 0.25: %s]%n",
+                again, again <= 0.25 ? "met" : "NOT met");
         out.flush();
     }
 

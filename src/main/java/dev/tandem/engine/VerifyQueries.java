@@ -77,6 +77,22 @@ final class VerifyQueries {
         return b.append(")::text").toString();
     }
 
+    /**
+     * A 64-bit hash of a row's values: each column's text hashed with its position as seed (NULL
+     * hashes to a constant of its own), combined by XOR. Cheaper than hashing the row's text as a
+     * whole, and NULL, '' and every other text differ.
+     */
+    private String rowHash(String qualifier) {
+        StringBuilder b = new StringBuilder("(");
+        for (int i = 0; i < columns.size(); i++) {
+            b.append(i > 0 ? " # " : "").append("coalesce(hashtextextended(").append(qualifier).append(".").append(c(i))
+                    .append("::text, ").append(i).append("), ").append(NULL_HASH + i).append(")");
+        }
+        return b.append(")").toString();
+    }
+
+    private static final long NULL_HASH = 0x54414e444e554c4cL; // "TANDNULL"
+
     private String keyRow(String qualifier) {
         return "ROW(" + keyPositions.stream().map(p -> qualifier + "." + c(p)).collect(Collectors.joining(", ")) + ")";
     }
@@ -152,7 +168,9 @@ final class VerifyQueries {
     /** The next chunk's upper bound: the key {@code chunkSize} old rows after the lower bound (params: lower, size). */
     String chunkUpper(boolean lower) {
         String keys = entry.keyList(null);
-        String text = entry.sourceKey().stream().map(k -> Ident.quote(k) + "::text").collect(Collectors.joining(", "));
+        // Text copies get names of their own: ORDER BY must sort by the key's type, not as text.
+        String text = entry.sourceKey().stream().map(k -> Ident.quote(k) + "::text AS " + Ident.quote("tandem_t_" + k))
+                .collect(Collectors.joining(", "));
         return "SELECT " + text + " FROM " + entry.source() + " WHERE "
                 + range(entry.sourceKey().stream().map(Ident::quote).toList(), lower, false)
                 + " ORDER BY " + keys + " OFFSET ? LIMIT 1";
@@ -164,7 +182,7 @@ final class VerifyQueries {
      */
     String chunkHashes(boolean lower, boolean upper) {
         String in = Ident.quote("tandem_in");
-        String h = "sum(hashtextextended(" + Ident.quote("tandem_row") + ", 0)::numeric)";
+        String h = "sum(" + rowHash("r") + ")";
         return "SELECT o.walked, o.cnt, o.h, n.cnt, n.h FROM (SELECT count(*) AS walked, count(*) FILTER (WHERE " + in
                 + ") AS cnt, " + h + " FILTER (WHERE " + in + ") AS h FROM (" + oldRows(lower, upper) + ") r) o, "
                 + "(SELECT count(*) AS cnt, " + h + " AS h FROM (" + newRows(lower, upper) + ") r) n";
@@ -176,7 +194,7 @@ final class VerifyQueries {
 
     /** Bucketed entries: one row per bucket present on either side: bucket, old count, old hash, new count, new hash. */
     String bucketHashes(int buckets) {
-        String h = "sum(hashtextextended(x." + Ident.quote("tandem_row") + ", 0)::numeric)";
+        String h = "sum(" + rowHash("x") + ")";
         return "SELECT coalesce(o.b, n.b), coalesce(o.cnt, 0), o.h, coalesce(n.cnt, 0), n.h FROM (SELECT "
                 + bucket("x", buckets) + " AS b, count(*) AS cnt, " + h + " AS h FROM (" + oldIn(false, false)
                 + ") x GROUP BY 1) o FULL JOIN (SELECT " + bucket("x", buckets) + " AS b, count(*) AS cnt, " + h

@@ -14,7 +14,7 @@ import java.util.List;
  * @param maxRecordedMismatches mismatching rows recorded per pass
  */
 public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSize, int maxRecordedMismatches) {
-    public static final int DEFAULT_CHUNK_SIZE = 10_000;
+    public static final int DEFAULT_CHUNK_SIZE = 50_000;
     public static final int DEFAULT_MAX_RECORDED = 1_000;
 
     public static VerifyTuning defaults() {

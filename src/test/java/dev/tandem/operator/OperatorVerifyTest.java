@@ -77,6 +77,18 @@ class OperatorVerifyTest {
         return client.resources(SchemaMigration.class).inNamespace(ns).withName("m");
     }
 
+    /** Edits the spec, retrying when the operator's status write got in between (409 Conflict). */
+    private static SchemaMigration edit(Resource<SchemaMigration> r, java.util.function.UnaryOperator<SchemaMigration> change) {
+        java.util.concurrent.atomic.AtomicReference<SchemaMigration> edited = new java.util.concurrent.atomic.AtomicReference<>();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+                .until(() -> {
+                    edited.set(r.edit(change));
+                    return true;
+                });
+        return edited.get();
+    }
+
     private static void plant(DatabaseTarget db, String sql) {
         TestDatabase.exec(db, "SET session_replication_role = replica; " + sql);
     }
@@ -134,7 +146,7 @@ class OperatorVerifyTest {
                 && r.get().getStatus().getPhase() == Phase.Backfilled);
         plant(db, "DELETE FROM users_pii WHERE user_id = 17");
         plant(db, "UPDATE users_pii SET full_name = 'changed' WHERE user_id = 19000");
-        r.edit(x -> {
+        edit(r, x -> {
             x.getSpec().setTargetPhase(TargetPhase.Verified);
             return x;
         });
@@ -157,7 +169,7 @@ class OperatorVerifyTest {
 
         plant(db, "INSERT INTO users_pii VALUES (17, 'name 17'); UPDATE users_pii SET full_name = 'name 19000' "
                 + "WHERE user_id = 19000");
-        r.edit(x -> {
+        edit(r, x -> {
             x.getSpec().getVerify().setRetry("after-fix-1");
             return x;
         });
@@ -191,7 +203,7 @@ class OperatorVerifyTest {
         assertThat(s.isTrue(Names.Conditions.READY)).isFalse();
 
         String hash = s.getPlan().getHash();
-        SchemaMigration promoted = r.edit(x -> {
+        SchemaMigration promoted = edit(r, x -> {
             Manifests.promote(x, TargetPhase.CutOver, hash);
             return x;
         });

@@ -29,7 +29,7 @@ public class VerifySpec {
             + "refused until a clean pass. Unset: no re-verification.")
     private String reverifyEvery;
 
-    @Default("10000")
+    @Default("50000")
     @Min(100)
     @Max(1000000)
     @JsonPropertyDescription("Source rows per chunk. Each chunk is read in one REPEATABLE READ snapshot (both sides), "
