@@ -56,7 +56,7 @@ class CrdIT {
         node.path("properties").fields().forEachRemaining(e -> {
             String p = path + "." + e.getKey();
             // Inside Kubernetes' own types (core/v1 ResourceRequirements) the fields are Kubernetes' to document.
-            boolean kubernetesType = p.startsWith(".spec.backfill.resources.");
+            boolean kubernetesType = p.startsWith(".spec.backfill.resources.") || p.startsWith(".spec.verify.resources.");
             if (!e.getValue().has("description") && !p.startsWith(".metadata") && !p.equals(".apiVersion")
                     && !p.equals(".kind") && !kubernetesType) {
                 undocumented.add(p);
