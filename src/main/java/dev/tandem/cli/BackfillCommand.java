@@ -1,9 +1,6 @@
 package dev.tandem.cli;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.engine.Backfiller;
-import dev.tandem.engine.ConnectionKeys;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
@@ -11,12 +8,12 @@ import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,20 +30,14 @@ public class BackfillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--plan", required = true, description = "plan.json from the plan ConfigMap.")
-    Path planFile;
-
-    @Option(names = "--plan-hash", description = "Refuse to run unless the plan has this hash.")
-    String planHash;
+    @Mixin
+    JobInputs inputs;
 
     @Option(names = "--shard", description = "Worker index (default: JOB_COMPLETION_INDEX, else 0).")
     Integer shard;
 
     @Option(names = "--shards", defaultValue = "1", description = "Number of workers.")
     int shards;
-
-    @Option(names = "--tracking-schema", defaultValue = EngineSettings.DEFAULT_SCHEMA)
-    String trackingSchema;
 
     @Option(names = "--lock-timeout", defaultValue = "2s")
     String lockTimeout;
@@ -66,12 +57,6 @@ public class BackfillCommand implements Callable<Integer> {
     @Option(names = "--max-transaction-age", defaultValue = "5m")
     String maxTransactionAge;
 
-    /** Reads the plan a Job got from the plan ConfigMap. */
-    public static MigrationPlan readPlan(Path file) throws java.io.IOException {
-        return new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                .readValue(file.toFile(), MigrationPlan.class);
-    }
-
     @Override
     public Integer call() throws Exception {
         return execute(System.getenv(), spec.commandLine().getOut(), spec.commandLine().getErr());
@@ -79,24 +64,20 @@ public class BackfillCommand implements Callable<Integer> {
 
     /** The command's work with an explicit environment (the test stand-in for a Job calls this). */
     public int execute(Map<String, String> env, PrintWriter out, PrintWriter err) throws Exception {
-        MigrationPlan plan = readPlan(planFile);
-        if (planHash != null && !planHash.equals(plan.hash())) {
-            err.println("error: the mounted plan has hash " + plan.hash() + ", this Job was made for " + planHash);
+        MigrationPlan plan = inputs.plan(err);
+        if (plan == null) {
             return 2;
         }
         int worker = shard != null ? shard
                 : env.containsKey("JOB_COMPLETION_INDEX") ? Integer.parseInt(env.get("JOB_COMPLETION_INDEX")) : 0;
-        DatabaseTarget db;
-        try {
-            db = ConnectionKeys.resolve(ConnectionKeys.fromEnvironment(env), "environment " + ConnectionKeys.ENV_PREFIX + "*");
-        } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
+        DatabaseTarget db = JobInputs.database(env, err);
+        if (db == null) {
             return 2;
         }
         BackfillTuning tuning = new BackfillTuning("auto".equals(batchSize) ? null : Integer.valueOf(batchSize),
                 Durations.parse(targetBatchTime), maxRowsPerSecond, Durations.parse(maxReplicationLag),
                 Durations.parse(maxTransactionAge), Duration.ofSeconds(1), shards);
-        EngineSettings settings = EngineSettings.defaults("backfill").withTrackingSchema(trackingSchema)
+        EngineSettings settings = EngineSettings.defaults("backfill").withTrackingSchema(inputs.trackingSchema)
                 .withTimeouts(Durations.parse(lockTimeout), Duration.ofMinutes(15));
         out.println("backfill of " + plan.key() + " (plan " + plan.hash() + "), worker " + worker + " of " + shards
                 + ", database " + db.server());

@@ -1,6 +1,5 @@
 package dev.tandem.cli;
 
-import dev.tandem.engine.ConnectionKeys;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
@@ -10,12 +9,12 @@ import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.VerifyTuning;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,11 +32,8 @@ public class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--plan", required = true, description = "plan.json from the plan ConfigMap.")
-    Path planFile;
-
-    @Option(names = "--plan-hash", description = "Refuse to run unless the plan has this hash.")
-    String planHash;
+    @Mixin
+    JobInputs inputs;
 
     @Option(names = "--pass", required = true, description = "Number of the pass: the one after the latest finished "
             + "pass, or an unfinished one to resume.")
@@ -45,9 +41,6 @@ public class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--retry-token", defaultValue = "", description = "spec.verify.retry, recorded with the pass.")
     String retryToken;
-
-    @Option(names = "--tracking-schema", defaultValue = EngineSettings.DEFAULT_SCHEMA)
-    String trackingSchema;
 
     @Option(names = "--statement-timeout", defaultValue = "1h",
             description = "statement_timeout of each comparison query.")
@@ -66,19 +59,15 @@ public class VerifyCommand implements Callable<Integer> {
 
     /** The command's work with an explicit environment (the test stand-in for a Job calls this). */
     public int execute(Map<String, String> env, PrintWriter out, PrintWriter err) throws Exception {
-        MigrationPlan plan = BackfillCommand.readPlan(planFile);
-        if (planHash != null && !planHash.equals(plan.hash())) {
-            err.println("error: the mounted plan has hash " + plan.hash() + ", this Job was made for " + planHash);
+        MigrationPlan plan = inputs.plan(err);
+        if (plan == null) {
             return 2;
         }
-        DatabaseTarget db;
-        try {
-            db = ConnectionKeys.resolve(ConnectionKeys.fromEnvironment(env), "environment " + ConnectionKeys.ENV_PREFIX + "*");
-        } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
+        DatabaseTarget db = JobInputs.database(env, err);
+        if (db == null) {
             return 2;
         }
-        EngineSettings settings = EngineSettings.defaults("verify").withTrackingSchema(trackingSchema)
+        EngineSettings settings = EngineSettings.defaults("verify").withTrackingSchema(inputs.trackingSchema)
                 .withTimeouts(Duration.ofSeconds(2), Durations.parse(statementTimeout));
         VerifyTuning tuning = new VerifyTuning(1, null, chunkSize, maxRecorded);
         out.println("verification pass " + pass + " of " + plan.key() + " (plan " + plan.hash() + "), database " + db.server());

@@ -119,11 +119,7 @@ public final class Backfiller {
     private int prepare(Connection c, MigrationPlan plan, CompiledSync entry, int shards) throws SQLException {
         c.setAutoCommit(false);
         try {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
-                ps.setInt(1, Ledger.LOCK_CLASS);
-                ps.setString(2, plan.key() + "#backfill#" + entry.index());
-                ps.execute();
-            }
+            ledger.lock(c, plan.key() + "#backfill#" + entry.index());
             try (PreparedStatement ps = c.prepareStatement("SELECT max(shards) FROM " + ledger.table("backfill_progress")
                     + " WHERE migration = ? AND entry = ?")) {
                 ps.setString(1, plan.key());
@@ -149,7 +145,7 @@ public final class Backfiller {
                     max = readKey(rs, 1, entry.sourceKey().size());
                 }
             }
-            long estimate = estimate(c, entry);
+            long estimate = Catalog.estimate(c, entry);
             List<String[]> bounds = new ArrayList<>();
             if (max != null && shards > 1) {
                 double pct = estimate <= 200_000 ? 100.0 : Math.max(0.1, 100.0 * 200_000 / estimate);
@@ -194,23 +190,6 @@ public final class Backfiller {
         }
     }
 
-    static long estimate(Connection c, CompiledSync entry) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT CASE WHEN reltuples < 0 THEN -1 ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(?)")) {
-            ps.setString(1, entry.source());
-            try (ResultSet rs = ps.executeQuery()) {
-                long n = rs.next() ? rs.getLong(1) : -1;
-                if (n >= 0) {
-                    return n;
-                }
-            }
-        }
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + entry.source())) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
     private static String[] readKey(ResultSet rs, int first, int n) throws SQLException {
         String[] key = new String[n];
         for (int i = 0; i < n; i++) {
@@ -219,29 +198,10 @@ public final class Backfiller {
         return key;
     }
 
-    private List<String> keyTypes(Connection c, CompiledSync entry) throws SQLException {
-        List<String> types = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-                + "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped")) {
-            for (String k : entry.sourceKey()) {
-                ps.setString(1, entry.source());
-                ps.setString(2, k);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new SQLException("sync entry " + entry.name() + ": column " + k + " not found in "
-                                + entry.sourceTable(), "42703");
-                    }
-                    types.add(rs.getString(1));
-                }
-            }
-        }
-        return types;
-    }
-
     /** The batch loop of one shard of one entry. */
     private void copy(Connection c, MigrationPlan plan, CompiledSync entry, int shard, Listener listener)
             throws SQLException, EngineException {
-        List<String> types = keyTypes(c, entry);
+        List<String> types = Catalog.columnTypes(c, entry.source(), entry.sourceKey(), entry.name());
         int batchSize = tuning.batchSize() != null ? tuning.batchSize() : FIRST_BATCH;
         long startedNanos = System.nanoTime();
         long rowsThisRun = 0;

@@ -97,13 +97,8 @@ public final class Verifier {
     /** Creates the pass row, or finds it unfinished; false when the pass already finished. */
     private boolean begin(Connection c, MigrationPlan plan, int pass, String retryToken)
             throws SQLException, EngineException {
-        c.setAutoCommit(false);
-        try {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
-                ps.setInt(1, Ledger.LOCK_CLASS);
-                ps.setString(2, plan.key() + "#verify");
-                ps.execute();
-            }
+        return inTransaction(c, () -> {
+            ledger.lock(c, plan.key() + "#verify");
             LedgerState state = ledger.read(c, plan.key());
             if (!state.applied(Step.BACKFILL)) {
                 throw new EngineException(EngineException.STEP_ORDER, false,
@@ -126,9 +121,7 @@ public final class Verifier {
                 }
             }
             if (latest != null && pass <= latest) {
-                boolean finished = pass < latest || latestFinished;
-                c.commit();
-                return !finished;
+                return !(pass < latest || latestFinished);
             }
             int expected = latest == null ? 1 : latest + 1;
             if (pass != expected || !latestFinished) {
@@ -138,7 +131,7 @@ public final class Verifier {
             }
             long estimate = 0;
             for (CompiledSync entry : plan.sync()) {
-                estimate += Backfiller.estimate(c, entry);
+                estimate += Catalog.estimate(c, entry);
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("verify_passes")
                     + " (migration, pass, retry_token, rows_estimate, runner) VALUES (?, ?, ?, ?, ?)")) {
@@ -149,14 +142,8 @@ public final class Verifier {
                 ps.setString(5, settings.runner());
                 ps.executeUpdate();
             }
-            c.commit();
             return true;
-        } catch (SQLException | EngineException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+        });
     }
 
     private void verifyEntry(Connection c, MigrationPlan plan, int pass, CompiledSync entry, Listener listener)
@@ -192,7 +179,7 @@ public final class Verifier {
                 listener.chunk(entry.index(), chunk.walked, chunk.mismatches.size());
             }
         } else {
-            Chunk chunk = bucketed(c, q, Backfiller.estimate(c, entry));
+            Chunk chunk = bucketed(c, q, Catalog.estimate(c, entry));
             record(c, plan, pass, entry, chunk);
             listener.chunk(entry.index(), chunk.walked, chunk.mismatches.size());
         }
@@ -210,25 +197,47 @@ public final class Verifier {
         final List<String[]> mismatches = new ArrayList<>();
     }
 
-    private void readOnlySnapshot(Connection c) throws SQLException {
+    /** Work inside one transaction. */
+    private interface Work<T, E extends Exception> {
+        T run() throws SQLException, E;
+    }
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    private static <T, E extends Exception> T inTransaction(Connection c, Work<T, E> work) throws SQLException, E {
         c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        try {
+            T result = work.run();
+            c.commit();
+            return result;
+        } catch (Exception e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
-        // A chunk's range is bound as parameters: a cached generic plan (chosen after a few chunks) may scan the
-        // whole table for every chunk; a custom plan per chunk walks the key's index.
-        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, true), "
-                + "set_config('plan_cache_mode', 'force_custom_plan', true)")) {
-            ps.setString(1, Durations.toPostgres(settings.statementTimeout()));
-            ps.execute();
-        }
+    }
+
+    /** Runs {@code work} in one REPEATABLE READ, READ ONLY transaction: one snapshot, no writes. */
+    private <T> T inSnapshot(Connection c, Work<T, RuntimeException> work) throws SQLException {
+        return inTransaction(c, () -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            }
+            // A chunk's range is bound as parameters: a cached generic plan (chosen after a few chunks) may scan the
+            // whole table for every chunk; a custom plan per chunk walks the key's index.
+            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, true), "
+                    + "set_config('plan_cache_mode', 'force_custom_plan', true)")) {
+                ps.setString(1, Durations.toPostgres(settings.statementTimeout()));
+                ps.execute();
+            }
+            return work.run();
+        });
     }
 
     private Chunk alignedChunk(Connection c, VerifyQueries q, String[] lower) throws SQLException {
         Chunk chunk = new Chunk();
         boolean hasLower = lower != null;
-        readOnlySnapshot(c);
-        try {
+        inSnapshot(c, () -> {
             try (PreparedStatement ps = c.prepareStatement(q.chunkUpper(hasLower))) {
                 int p = bind(ps, 1, lower);
                 ps.setInt(p, Math.max(0, tuning.chunkSize() - 1));
@@ -264,21 +273,15 @@ public final class Verifier {
                     collect(ps, chunk);
                 }
             }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+            return null;
+        });
         return chunk;
     }
 
     private Chunk bucketed(Connection c, VerifyQueries q, long estimate) throws SQLException {
         Chunk chunk = new Chunk();
         int buckets = (int) Math.max(1, Math.min(MAX_BUCKETS, estimate / Math.max(1, tuning.chunkSize())));
-        readOnlySnapshot(c);
-        try {
+        inSnapshot(c, () -> {
             List<Long> differing = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(q.bucketHashes(buckets))) {
                 while (rs.next()) {
@@ -297,13 +300,8 @@ public final class Verifier {
                     collect(ps, chunk);
                 }
             }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+            return null;
+        });
         return chunk;
     }
 
@@ -329,8 +327,7 @@ public final class Verifier {
     /** Commits a chunk's checkpoint, counts and (up to the pass's limit) its mismatches in one transaction. */
     private void record(Connection c, MigrationPlan plan, int pass, CompiledSync entry, Chunk chunk)
             throws SQLException, EngineException {
-        c.setAutoCommit(false);
-        try {
+        inTransaction(c, () -> {
             if (cutOver(c, plan.key())) {
                 throw new EngineException(EngineException.STEP_ORDER, false, plan.key()
                         + " cut over while verification pass " + pass + " ran; the pass stops");
@@ -389,13 +386,8 @@ public final class Verifier {
                 ps.setInt(10, entry.index());
                 ps.executeUpdate();
             }
-            c.commit();
-        } catch (SQLException | EngineException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+            return null;
+        });
     }
 
     private boolean cutOver(Connection c, String key) throws SQLException {
@@ -414,28 +406,29 @@ public final class Verifier {
     private boolean runChecks(Connection c, MigrationPlan plan, List<String> failed) throws SQLException {
         boolean errored = false;
         for (PlannedCheck check : plan.checks()) {
-            readOnlySnapshot(c);
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(check.sql())) {
-                Object value = rs.next() ? rs.getObject(1) : null;
-                if (value instanceof Boolean b) {
-                    if (!b) {
-                        failed.add(check.name() + ": returned false");
+            Object value;
+            try {
+                value = inSnapshot(c, () -> {
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(check.sql())) {
+                        return rs.next() ? rs.getObject(1) : null;
                     }
-                } else {
-                    errored = true;
-                    failed.add(check.name() + ": returned " + (value == null ? "no value" : "'" + value + "'")
-                            + ", not true or false");
-                }
-                c.commit();
+                });
             } catch (SQLException e) {
-                c.rollback();
                 if (Sql.isConnectionError(e.getSQLState())) {
                     throw e;
                 }
                 errored = true;
                 failed.add(check.name() + ": could not run (" + e.getSQLState() + " " + target.redact(e.getMessage()) + ")");
-            } finally {
-                c.setAutoCommit(true);
+                continue;
+            }
+            if (value instanceof Boolean b) {
+                if (!b) {
+                    failed.add(check.name() + ": returned false");
+                }
+            } else {
+                errored = true;
+                failed.add(check.name() + ": returned " + (value == null ? "no value" : "'" + value + "'")
+                        + ", not true or false");
             }
         }
         return errored;
@@ -443,8 +436,7 @@ public final class Verifier {
 
     private void finish(Connection c, MigrationPlan plan, int pass, List<String> failedChecks, boolean errored)
             throws SQLException {
-        c.setAutoCommit(false);
-        try {
+        inTransaction(c, () -> {
             VerifyState s = state(c, plan.key(), ledger);
             boolean checksFalse = failedChecks.stream().anyMatch(f -> f.endsWith(": returned false"));
             String result = s.mismatches() > 0 || checksFalse ? VerifyState.FAILED
@@ -455,21 +447,13 @@ public final class Verifier {
                     + "WHERE migration = ? AND pass = ? AND finished_at IS NULL")) {
                 ps.setString(1, result);
                 ps.setArray(2, c.createArrayOf("text", failedChecks.toArray()));
-                VerifyState done = new VerifyState(s.pass(), false, result, s.retryToken(), s.startedAt(), Instant.now(),
-                        s.rowsEstimate(), s.rowsWalked(), s.rowsChecked(), s.chunksDone(), s.missing(), s.extra(),
-                        s.different(), 0, s.samples(), failedChecks, null, 0);
-                ps.setString(3, done.describe() + (revoked ? "; Verified withdrawn: cutover waits for a clean pass" : ""));
+                ps.setString(3, s.finishedWith(result, failedChecks).describe() + (revoked ? "; Verified withdrawn: cutover waits for a clean pass" : ""));
                 ps.setString(4, plan.key());
                 ps.setInt(5, pass);
                 ps.executeUpdate();
             }
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+            return null;
+        });
     }
 
     static VerifyState state(Connection c, String key, Ledger ledger) throws SQLException {
@@ -549,27 +533,8 @@ public final class Verifier {
     }
 
     private VerifyQueries queries(Connection c, CompiledSync entry) throws SQLException {
-        return new VerifyQueries(entry, columnTypes(c, VerifyQueries.typedTable(entry), VerifyQueries.compared(entry),
-                entry.name()), columnTypes(c, entry.source(), entry.sourceKey(), entry.name()));
-    }
-
-    private static List<String> columnTypes(Connection c, String table, List<String> columns, String entry)
-            throws SQLException {
-        List<String> types = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-                + "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped")) {
-            for (String col : columns) {
-                ps.setString(1, table);
-                ps.setString(2, col);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new SQLException("sync entry " + entry + ": column " + col + " not found in " + table, "42703");
-                    }
-                    types.add(rs.getString(1));
-                }
-            }
-        }
-        return types;
+        return new VerifyQueries(entry, Catalog.columnTypes(c, entry.target(), VerifyQueries.compared(entry), entry.name()),
+                Catalog.columnTypes(c, entry.source(), entry.sourceKey(), entry.name()));
     }
 
     private static int bind(PreparedStatement ps, int first, String[] key) throws SQLException {

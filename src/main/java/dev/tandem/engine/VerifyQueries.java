@@ -56,11 +56,6 @@ final class VerifyQueries {
         return cols;
     }
 
-    /** The table whose column types {@link #compared(CompiledSync)} lists. */
-    static String typedTable(CompiledSync entry) {
-        return entry.target();
-    }
-
     boolean aligned() {
         return alignedKey != null;
     }

@@ -37,6 +37,12 @@ public record VerifyState(int pass, boolean running, String result, String retry
         return new VerifyState(0, false, null, "", null, null, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), List.of(), null, 0);
     }
 
+    /** This pass as it ends with {@code result}. */
+    VerifyState finishedWith(String result, List<String> checks) {
+        return new VerifyState(pass, false, result, retryToken, startedAt, Instant.now(), rowsEstimate, rowsWalked,
+                rowsChecked, chunksDone, missing, extra, different, 0, samples, checks, null, consecutivePassed);
+    }
+
     public long mismatches() {
         return missing + extra + different;
     }

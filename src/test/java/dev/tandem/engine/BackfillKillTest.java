@@ -4,10 +4,10 @@ import dev.tandem.plan.BackfillTuning;
 
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Step;
+import dev.tandem.testing.ChildJvm;
 import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +31,7 @@ class BackfillKillTest {
         try (BackfillTest.Writers writers = new BackfillTest.Writers(db, 2, 300_000)) {
             for (int kill = 0; kill < KILLS; kill++) {
                 long before = reader.progress(plan).rowsProcessed();
-                Process child = start(db);
+                Process child = ChildJvm.start(BackfillInChildProcess.class, db);
                 try {
                     // Let it get into its batches, then kill it at a random moment.
                     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
@@ -56,18 +56,5 @@ class BackfillKillTest {
         assertThat(BackfillTest.differences(db)).isZero();
         BackfillTest.assertNoRangeCopiedTwice(db);
         assertThat(engine.apply(plan, Step.BACKFILL, null, StepListener.NONE).applied()).isTrue();
-    }
-
-    private static Process start(DatabaseTarget db) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), BackfillInChildProcess.class.getName(), db.jdbcUrl()));
-        if (db.user() != null) {
-            command.add(db.user());
-        }
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        if (TestDatabase.password() != null) {
-            pb.environment().put("CHILD_DB_PASSWORD", TestDatabase.password());
-        }
-        return pb.start();
     }
 }

@@ -3,13 +3,11 @@ package dev.tandem.engine;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
 import dev.tandem.plan.Step;
+import dev.tandem.testing.ChildJvm;
 import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,19 +22,7 @@ class KilledRunnerTest {
     @Test
     void runnerKilledBetweenStatementsOfAStepLeavesNoHalfAppliedStepAndTheStepRunsOnceAfterwards() throws Exception {
         DatabaseTarget db = TestDatabase.fresh("killed");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                StepInChildProcess.class.getName(), db.jdbcUrl()));
-        if (db.user() != null) {
-            command.add(db.user());
-        }
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        if (TestDatabase.password() != null) {
-            pb.environment().put("CHILD_DB_PASSWORD", TestDatabase.password());
-        }
-        Process child = pb.start();
+        Process child = ChildJvm.start(StepInChildProcess.class, db);
         try {
             // The child is inside the step: first_half created (uncommitted), now sleeping.
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() ->

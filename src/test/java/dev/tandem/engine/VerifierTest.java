@@ -8,12 +8,12 @@ import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
 import dev.tandem.plan.Step;
 import dev.tandem.plan.VerifyTuning;
+import dev.tandem.testing.ChildJvm;
 import dev.tandem.testing.Specs;
 import dev.tandem.testing.SyncSpecs;
 import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -209,7 +209,7 @@ class VerifierTest {
         List<Long> walkedAtKill = new ArrayList<>();
         for (int kill = 0; kill < 3; kill++) {
             long before = reader.state(plan).rowsWalked();
-            Process child = startChild(db);
+            Process child = ChildJvm.start(VerifyInChildProcess.class, db);
             try {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
                         .until(() -> reader.state(plan).rowsWalked() > before || !child.isAlive());
@@ -299,18 +299,5 @@ class VerifierTest {
         DatabaseTarget db = backfilledUsers("vf_order", 100, plan);
         assertThatThrownBy(() -> verifier(db, 500).run(plan, 2, "", Verifier.Listener.NONE))
                 .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.getMessage()).contains("the next pass is 1"));
-    }
-
-    private static Process startChild(DatabaseTarget db) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), VerifyInChildProcess.class.getName(), db.jdbcUrl()));
-        if (db.user() != null) {
-            command.add(db.user());
-        }
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        if (TestDatabase.password() != null) {
-            pb.environment().put("CHILD_DB_PASSWORD", TestDatabase.password());
-        }
-        return pb.start();
     }
 }

@@ -1,0 +1,56 @@
+package dev.tandem.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.engine.ConnectionKeys;
+import dev.tandem.engine.DatabaseTarget;
+import dev.tandem.engine.EngineSettings;
+import dev.tandem.plan.MigrationPlan;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What a Job's command reads, shared by {@code backfill} and {@code verify}: the plan from the
+ * mounted plan ConfigMap (checked against the hash the Job was made for), the tracking schema,
+ * and the connection from TANDEM_DB_* environment variables (filled from the Secret).
+ */
+public class JobInputs {
+    @Option(names = "--plan", required = true, description = "plan.json from the plan ConfigMap.")
+    Path planFile;
+
+    @Option(names = "--plan-hash", description = "Refuse to run unless the plan has this hash.")
+    String planHash;
+
+    @Option(names = "--tracking-schema", defaultValue = EngineSettings.DEFAULT_SCHEMA)
+    String trackingSchema;
+
+    /** Reads the plan a Job got from the plan ConfigMap. */
+    public static MigrationPlan readPlan(Path file) throws IOException {
+        return new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .readValue(file.toFile(), MigrationPlan.class);
+    }
+
+    /** The mounted plan, or null (the reason printed) when it is not the one the Job was made for. */
+    MigrationPlan plan(PrintWriter err) throws IOException {
+        MigrationPlan plan = readPlan(planFile);
+        if (planHash != null && !planHash.equals(plan.hash())) {
+            err.println("error: the mounted plan has hash " + plan.hash() + ", this Job was made for " + planHash);
+            return null;
+        }
+        return plan;
+    }
+
+    /** The database from the environment, or null (the reason printed). */
+    static DatabaseTarget database(Map<String, String> env, PrintWriter err) {
+        try {
+            return ConnectionKeys.resolve(ConnectionKeys.fromEnvironment(env), "environment " + ConnectionKeys.ENV_PREFIX + "*");
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return null;
+        }
+    }
+}

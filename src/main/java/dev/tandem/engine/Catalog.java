@@ -1,0 +1,56 @@
+package dev.tandem.engine;
+
+import dev.tandem.plan.CompiledSync;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the backfill and the verification ask PostgreSQL's catalog about a sync entry's tables. */
+final class Catalog {
+    private Catalog() {
+    }
+
+    /** SQL types (with modifiers) of columns of a table, in the order given. */
+    static List<String> columnTypes(Connection c, String table, List<String> columns, String entry)
+            throws SQLException {
+        List<String> types = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                + "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped")) {
+            for (String col : columns) {
+                ps.setString(1, table);
+                ps.setString(2, col);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new SQLException("sync entry " + entry + ": column " + col + " not found in " + table, "42703");
+                    }
+                    types.add(rs.getString(1));
+                }
+            }
+        }
+        return types;
+    }
+
+    /** Rows of the entry's source table: the planner's estimate, or a count when there is none. */
+    static long estimate(Connection c, CompiledSync entry) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT CASE WHEN reltuples < 0 THEN -1 ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(?)")) {
+            ps.setString(1, entry.source());
+            try (ResultSet rs = ps.executeQuery()) {
+                long n = rs.next() ? rs.getLong(1) : -1;
+                if (n >= 0) {
+                    return n;
+                }
+            }
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + entry.source())) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+}
