@@ -86,10 +86,11 @@ public class BackfillCommand implements Callable<Integer> {
                 private long lastReport;
 
                 @Override
-                public void batch(int entry, int s, long rowsDone, int batchRows, int size) {
-                    if (rowsDone - lastReport >= 100_000) {
-                        lastReport = rowsDone;
-                        out.println("entry " + plan.sync().get(entry).name() + ": " + rowsDone + " rows");
+                public void batch(int entry, int s, long rowsWritten, long pagesDone, int batchPages) {
+                    if (rowsWritten - lastReport >= 100_000) {
+                        lastReport = rowsWritten;
+                        out.println("entry " + plan.sync().get(entry).name() + ": " + rowsWritten + " rows written, "
+                                + pagesDone + " pages walked");
                         out.flush();
                     }
                 }

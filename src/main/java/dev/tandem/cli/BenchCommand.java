@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.api.v1alpha1.DatabaseSpec;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SqlSpec;
 import dev.tandem.api.v1alpha1.SyncSource;
@@ -74,8 +75,10 @@ public class BenchCommand implements Callable<Integer> {
     private static final String W_HAND_FUNCTION = "bench_w_hand_sync";
     private static final String W_GEN = "bench_w_gen";
     private static final String W_GEN_PII = "bench_w_gen_pii";
+    private static final String W_FAIL = "bench_w_fail";
+    private static final String W_FAIL_PII = "bench_w_fail_pii";
     private static final List<String> TABLES = List.of(PII_SINGLE_1, PII_SINGLE_2, PII_BACKFILL, PII_PARALLEL, USERS,
-            W_NONE, W_HAND_PII, W_HAND, W_GEN_PII, W_GEN);
+            W_NONE, W_HAND_PII, W_HAND, W_GEN_PII, W_GEN, W_FAIL_PII, W_FAIL);
 
     @Spec
     CommandSpec spec;
@@ -97,6 +100,10 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--writers", defaultValue = "4", description = "Concurrent writer connections (default: ${DEFAULT-VALUE}).")
     int writers;
 
+    @Option(names = "--parts", split = ",", defaultValue = "copy,verify,writes", description = "Which parts to run, "
+            + "comma-separated: copy, verify, writes; copy is always needed (default: ${DEFAULT-VALUE}).")
+    List<String> parts;
+
     private PrintWriter out;
     private DatabaseTarget db;
     private EngineSettings settings;
@@ -107,6 +114,11 @@ public class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (rows < 1 || seconds < 1 || writers < 1) {
             err.println("error: --rows, --seconds and --writers must be at least 1");
+            return 2;
+        }
+        if (!parts.contains("copy") || !List.of("copy", "verify", "writes").containsAll(parts)) {
+            err.println("error: --parts: give copy, optionally with verify and writes (both read the table copy fills), "
+                    + "e.g. --parts copy,verify");
             return 2;
         }
         EmbeddedDatabase embedded = null;
@@ -130,8 +142,12 @@ public class BenchCommand implements Callable<Integer> {
             try {
                 header(embedded != null);
                 dropAll(plans);
-                copyBenchmark(plans.get(0), plans.get(1));
-                writeBenchmark(plans.get(2));
+                if (parts.contains("copy")) {
+                    copyBenchmark(plans.get(0), plans.get(1));
+                }
+                if (parts.contains("writes")) {
+                    writeBenchmark(plans.get(2), plans.get(3));
+                }
             } finally {
                 if (embedded == null) {
                     cleanUp(plans, err);
@@ -160,10 +176,15 @@ public class BenchCommand implements Callable<Integer> {
                 plan("bench-backfill-parallel", "CREATE TABLE " + Ident.quote(PII_PARALLEL) + " " + pii, USERS,
                         PII_PARALLEL),
                 // The write benchmark's target table is created and filled beforehand, like the hand-written one's.
-                plan("bench-writes", null, W_GEN, W_GEN_PII));
+                plan("bench-writes", null, W_GEN, W_GEN_PII),
+                plan("bench-writes-fail", null, W_FAIL, W_FAIL_PII, SyncSpec.OnError.Fail));
     }
 
     private static MigrationPlan plan(String name, String expandSql, String from, String to) {
+        return plan(name, expandSql, from, to, SyncSpec.OnError.Record);
+    }
+
+    private static MigrationPlan plan(String name, String expandSql, String from, String to, SyncSpec.OnError onError) {
         SyncSpec entry = new SyncSpec();
         entry.setName("full-name");
         SyncSource source = new SyncSource();
@@ -179,7 +200,11 @@ public class BenchCommand implements Callable<Integer> {
         columns.put("user_id", "id");
         columns.put("full_name", "full_name");
         entry.setColumns(columns);
+        entry.setOnError(onError);
         SchemaMigrationSpec spec = new SchemaMigrationSpec();
+        DatabaseSpec database = new DatabaseSpec();
+        database.setTrackingSchema(TRACKING_SCHEMA);
+        spec.setDatabase(database);
         if (expandSql != null) {
             spec.setExpand(new SqlSpec(expandSql));
         }
@@ -284,8 +309,19 @@ public class BenchCommand implements Callable<Integer> {
         row("Tandem backfill, 1 worker (shard 0 of 1)", backfill);
         row("Tandem backfill, 2 workers (shards 0, 1 of 2)", parallel);
         row("single INSERT ... SELECT (run 2)", single2);
-        out.printf(Locale.ROOT, "   backfill, 1 worker: %,d batches, last batch size %,d (auto-sized, 200 ms target)%n",
+        out.printf(Locale.ROOT, "   backfill, 1 worker: %,d batches, last batch %,d pages (auto-sized, 200 ms target)%n",
                 listener.batches.get(), listener.lastBatchSize.get());
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT "
+                + "percentile_cont(0.5) WITHIN GROUP (ORDER BY took_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY took_ms), "
+                + "max(took_ms), count(*) FILTER (WHERE took_ms > 200) FROM " + Ident.quote(TRACKING_SCHEMA)
+                + ".backfill_batch_log WHERE migration = ? AND batch > 1")) {
+            ps.setString(1, backfillPlan.key());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                out.printf(Locale.ROOT, "   batch time, 1 worker (first batch aside): median %.0f ms, p95 %.0f ms, max %.0f ms; "
+                        + "%d over the 200 ms target%n", rs.getDouble(1), rs.getDouble(2), rs.getDouble(3), rs.getLong(4));
+            }
+        }
         boolean same = backfill.rows == single.rows && parallel.rows == single.rows;
         out.printf(Locale.ROOT, "   rows in the targets agree: %s%n", same ? "yes" : "NO (" + single.rows + " / "
                 + backfill.rows + " / " + parallel.rows + ")");
@@ -295,7 +331,9 @@ public class BenchCommand implements Callable<Integer> {
                 ratio, ratio >= 0.8 ? "met" : "NOT met");
         out.printf(Locale.ROOT, "   backfill speed / single statement (faster single run): 2 workers %.2f%n", ratioParallel);
         out.flush();
-        verifyBenchmark(engine, backfillPlan, backfill);
+        if (parts.contains("verify")) {
+            verifyBenchmark(engine, backfillPlan, backfill);
+        }
     }
 
     // ---------------------------------------------------------------- 2. verification
@@ -375,7 +413,7 @@ public class BenchCommand implements Callable<Integer> {
 
     // ---------------------------------------------------------------- 2. writes
 
-    private void writeBenchmark(MigrationPlan generatedPlan) throws SQLException, EngineException, InterruptedException {
+    private void writeBenchmark(MigrationPlan generatedPlan, MigrationPlan failPlan) throws SQLException, EngineException, InterruptedException {
         long size = Math.min(rows, 200_000);
         out.println();
         out.printf(Locale.ROOT, "3. Writes: %d writers, autocommit, UPDATE <table> SET full_name = ? WHERE id = ? on random "
@@ -384,7 +422,7 @@ public class BenchCommand implements Callable<Integer> {
         out.flush();
         String pii = "(user_id bigint PRIMARY KEY, full_name text NOT NULL)";
         try (Connection c = connect(); Statement s = c.createStatement()) {
-            for (String t : List.of(W_NONE, W_HAND, W_GEN)) {
+            for (String t : List.of(W_NONE, W_HAND, W_GEN, W_FAIL)) {
                 s.execute("CREATE TABLE " + Ident.quote(t) + " (id bigint PRIMARY KEY, email text NOT NULL, full_name text)");
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Ident.quote(t)
                         + " (id, email, full_name) SELECT id, email, full_name FROM " + Ident.quote(USERS)
@@ -394,7 +432,7 @@ public class BenchCommand implements Callable<Integer> {
                 }
             }
             // Both sync targets start in the state a finished backfill leaves.
-            for (String[] p : new String[][]{{W_HAND_PII, W_HAND}, {W_GEN_PII, W_GEN}}) {
+            for (String[] p : new String[][]{{W_HAND_PII, W_HAND}, {W_GEN_PII, W_GEN}, {W_FAIL_PII, W_FAIL}}) {
                 s.execute("CREATE TABLE " + Ident.quote(p[0]) + " " + pii);
                 s.execute("INSERT INTO " + Ident.quote(p[0]) + " (user_id, full_name) SELECT id, full_name FROM "
                         + Ident.quote(p[1]) + " WHERE " + WHERE + " ORDER BY id");
@@ -418,37 +456,50 @@ public class BenchCommand implements Callable<Integer> {
                     + Ident.quote(W_HAND) + " FOR EACH ROW EXECUTE FUNCTION " + Ident.quote(W_HAND_FUNCTION) + "()");
         }
         new MigrationEngine(db, settings).apply(generatedPlan, Step.EXPAND, "bench", StepListener.NONE);
+        new MigrationEngine(db, settings).apply(failPlan, Step.EXPAND, "bench", StepListener.NONE);
+        // The targets are full already; the backfill finds nothing to copy and ends as a finished one does
+        // (the triggers stop logging removals). The runs measure the steady state between backfill and cutover.
+        for (MigrationPlan p : List.of(generatedPlan, failPlan)) {
+            new Backfiller(db, settings, BackfillTuning.defaults()).run(p, 0, 1, Backfiller.Listener.NONE);
+        }
         try (Connection c = connect(); Statement s = c.createStatement()) {
-            for (String t : List.of(W_NONE, W_HAND, W_GEN, W_HAND_PII, W_GEN_PII)) {
+            for (String t : List.of(W_NONE, W_HAND, W_GEN, W_FAIL, W_HAND_PII, W_GEN_PII, W_FAIL_PII)) {
                 s.execute("VACUUM ANALYZE " + Ident.quote(t));
             }
         }
 
-        // Two rounds in the same order (ABCABC); the best of each is compared. A table's second run tends to be
+        // Two rounds in the same order (ABCDABCD); the best of each is compared. A table's second run tends to be
         // faster (pages pruned by the first leave room for HOT updates), which every contender gets once.
-        double none1 = updates(W_NONE, size);
-        double hand1 = updates(W_HAND, size);
-        double gen1 = updates(W_GEN, size);
-        double none2 = updates(W_NONE, size);
-        double hand2 = updates(W_HAND, size);
-        double gen2 = updates(W_GEN, size);
-        double none = Math.max(none1, none2);
-        double hand = Math.max(hand1, hand2);
-        double gen = Math.max(gen1, gen2);
-        boolean consistent = inSync(W_HAND, W_HAND_PII) && inSync(W_GEN, W_GEN_PII);
+        String[] tables = {W_NONE, W_HAND, W_GEN, W_FAIL};
+        double[][] runs = new double[2][tables.length];
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < tables.length; i++) {
+                runs[round][i] = updates(tables[i], size);
+            }
+        }
+        double none = Math.max(runs[0][0], runs[1][0]);
+        double hand = Math.max(runs[0][1], runs[1][1]);
+        double gen = Math.max(runs[0][2], runs[1][2]);
+        double fail = Math.max(runs[0][3], runs[1][3]);
+        boolean consistent = inSync(W_HAND, W_HAND_PII) && inSync(W_GEN, W_GEN_PII) && inSync(W_FAIL, W_FAIL_PII);
 
         out.println();
-        out.println("   trigger                        run 1 upd/s   run 2 upd/s      best upd/s");
-        out.printf(Locale.ROOT, "   %-28s %13.0f %13.0f %15.0f%n", "none", none1, none2, none);
-        out.printf(Locale.ROOT, "   %-28s %13.0f %13.0f %15.0f%n", "hand-written (minimal)", hand1, hand2, hand);
-        out.printf(Locale.ROOT, "   %-28s %13.0f %13.0f %15.0f%n", "Tandem generated", gen1, gen2, gen);
-        out.println("   order: none, hand-written, generated, then the same again (ABCABC); best of each two runs");
+        out.println("   trigger                                  run 1 upd/s   run 2 upd/s      best upd/s");
+        String[] labels = {"none", "hand-written (minimal)", "Tandem generated (onError: Record)",
+                "Tandem generated (onError: Fail)"};
+        for (int i = 0; i < tables.length; i++) {
+            out.printf(Locale.ROOT, "   %-38s %13.0f %13.0f %15.0f%n", labels[i], runs[0][i], runs[1][i],
+                    Math.max(runs[0][i], runs[1][i]));
+        }
+        out.println("   order: none, hand-written, Record, Fail, then the same again; best of each two runs");
         out.printf(Locale.ROOT, "   targets equal their source after the runs: %s%n", consistent ? "yes" : "NO");
         double genRatio = gen / hand;
-        out.printf(Locale.ROOT, "   generated / hand-written: %.3f  [target >= 0.95: %s]%n", genRatio,
+        out.printf(Locale.ROOT, "   generated (Record, the default) / hand-written: %.3f  [target >= 0.95: %s]%n", genRatio,
                 genRatio >= 0.95 ? "met" : "NOT met");
-        out.printf(Locale.ROOT, "   hand-written / none:      %.3f%n", hand / none);
-        out.printf(Locale.ROOT, "   generated / none:         %.3f%n", gen / none);
+        out.printf(Locale.ROOT, "   generated (Fail) / hand-written:                %.3f%n", fail / hand);
+        out.printf(Locale.ROOT, "   cost of onError: Record (Record / Fail):        %.3f%n", gen / fail);
+        out.printf(Locale.ROOT, "   hand-written / none:                            %.3f%n", hand / none);
+        out.printf(Locale.ROOT, "   generated / none:                               %.3f%n", gen / none);
         out.flush();
     }
 
@@ -536,9 +587,9 @@ public class BenchCommand implements Callable<Integer> {
         final AtomicLong lastBatchSize = new AtomicLong();
 
         @Override
-        public void batch(int entry, int shard, long rowsDone, int batchRows, int batchSize) {
+        public void batch(int entry, int shard, long rowsWritten, long pagesDone, int batchPages) {
             batches.incrementAndGet();
-            lastBatchSize.set(batchSize);
+            lastBatchSize.set(batchPages);
         }
     }
 

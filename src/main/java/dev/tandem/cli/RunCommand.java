@@ -213,7 +213,7 @@ public class RunCommand implements Callable<Integer> {
             private long lastPrint;
 
             @Override
-            public void batch(int entry, int shard, long rowsDone, int batchRows, int batchSize) {
+            public void batch(int entry, int shard, long rowsWritten, long pagesDone, int batchPages) {
                 long now = System.nanoTime();
                 if (now - lastPrint > 500_000_000L) {
                     lastPrint = now;

@@ -53,4 +53,16 @@ final class Catalog {
         }
     }
 
+
+    /** Rows per heap page of the entry's source, from the statistics (1 when unknown). */
+    static double rowsPerPage(Connection c, CompiledSync entry) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 1 END FROM pg_class "
+                        + "WHERE oid = to_regclass(?)")) {
+            ps.setString(1, entry.source());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getDouble(1) : 1;
+            }
+        }
+    }
 }

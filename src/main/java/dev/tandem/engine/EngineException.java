@@ -18,6 +18,16 @@ public class EngineException extends Exception {
     public static final String BACKFILL_INCOMPLETE = "BackfillIncomplete";
     public static final String VERIFICATION_INCOMPLETE = "VerificationIncomplete";
     public static final String VERIFICATION_FAILED = "VerificationFailed";
+    /** A sync entry does not fit the database (a missing table or column, a type that does not fit, ...). */
+    public static final String SYNC_INVALID = "SyncInvalid";
+    /** Existing rows make an expression of a sync entry raise; found before expand. */
+    public static final String EXISTING_ROWS_INVALID = "ExistingRowsInvalid";
+    /** Several old rows map to one new row of a shared target; found before expand. */
+    public static final String KEYS_COLLIDE = "KeysCollide";
+    /** A row the backfill copies makes an expression raise and the entry's onError is Fail. */
+    public static final String SYNC_ROW_FAILED = "SyncRowFailed";
+    /** The server lacks what the engine needs (e.g. TID range scans, PostgreSQL 14). */
+    public static final String UNSUPPORTED_SERVER = "UnsupportedServer";
 
     private final String reason;
     private final boolean transientError;

@@ -34,8 +34,14 @@ final class Ledger {
         return Ident.quote(schema) + "." + Ident.quote(table);
     }
 
-    /** Creates the tracking schema if missing; safe to run concurrently. */
+    /** The table created last by {@link #bootstrap}: when it exists, the tracking schema is complete. */
+    private static final String LAST_TABLE = "sync_errors";
+
+    /** Creates the tracking schema if missing (or completes one an older version made); safe to run concurrently. */
     void bootstrap(Connection c) throws SQLException {
+        if (exists(c, LAST_TABLE) && exists(c, "verify_mismatches")) {
+            return; // nothing to do: no DDL, no lock
+        }
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
@@ -53,17 +59,37 @@ final class Ledger {
                     + "migration text NOT NULL REFERENCES " + t("migrations") + " ON DELETE CASCADE, "
                     + "step text NOT NULL, unit int NOT NULL, statements int NOT NULL, duration_ms bigint, "
                     + "applied_at timestamptz NOT NULL DEFAULT now(), runner text, PRIMARY KEY (migration, step, unit))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_progress") + " ("
-                    + "migration text NOT NULL, entry int NOT NULL, shard int NOT NULL, shards int NOT NULL, "
-                    + "lower_key text[], upper_key text[], last_key text[], rows_estimate bigint NOT NULL DEFAULT 0, "
-                    + "rows_done bigint NOT NULL DEFAULT 0, rows_written bigint NOT NULL DEFAULT 0, batches bigint NOT NULL DEFAULT 0, "
-                    + "batch_size int, rows_per_second double precision, throttled_reason text, done boolean NOT NULL DEFAULT false, "
-                    + "started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
-                    + "PRIMARY KEY (migration, entry, shard))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_batches") + " ("
+            // The transaction id of each step: the backfill tells rows written since expand by it.
+            s.execute("ALTER TABLE " + t("steps") + " ADD COLUMN IF NOT EXISTS xid xid8 DEFAULT pg_current_xact_id()");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_entries") + " ("
+                    + "migration text NOT NULL, entry int NOT NULL, shards int NOT NULL, pages bigint NOT NULL, "
+                    + "storage text NOT NULL, rows_estimate bigint NOT NULL DEFAULT 0, repaired_at timestamptz, repair_reason text, "
+                    + "orphans_removed bigint NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now(), "
+                    + "PRIMARY KEY (migration, entry))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_shards") + " ("
+                    + "migration text NOT NULL, entry int NOT NULL, shard int NOT NULL, first_page bigint NOT NULL, "
+                    + "end_page bigint NOT NULL, next_page bigint NOT NULL, rows_written bigint NOT NULL DEFAULT 0, "
+                    + "failed_rows bigint NOT NULL DEFAULT 0, batches bigint NOT NULL DEFAULT 0, batch_pages int, "
+                    + "pages_per_second double precision, rows_per_second double precision, throttled_reason text, "
+                    + "done boolean NOT NULL DEFAULT false, started_at timestamptz NOT NULL DEFAULT now(), "
+                    + "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, entry, shard))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_batch_log") + " ("
                     + "migration text NOT NULL, entry int NOT NULL, shard int NOT NULL, batch bigint NOT NULL, "
-                    + "first_key text[], last_key text[], rows int NOT NULL, written int NOT NULL, "
+                    + "first_page bigint NOT NULL, end_page bigint NOT NULL, written int NOT NULL, mode text NOT NULL, "
+                    + "took_ms double precision, xid xid8 DEFAULT pg_current_xact_id(), "
                     + "committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, entry, shard, batch))");
+            // Written by the sync triggers in the application's own transactions, so any role may insert.
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("sync_removals") + " ("
+                    + "migration text NOT NULL, entry int NOT NULL, key text[] NOT NULL, "
+                    + "logged_at timestamptz NOT NULL DEFAULT clock_timestamp())");
+            s.execute("CREATE INDEX IF NOT EXISTS sync_removals_entry ON " + t("sync_removals") + " (migration, entry, key)");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("sync_errors") + " ("
+                    + "migration text NOT NULL, entry int NOT NULL, entry_name text NOT NULL, direction text NOT NULL, "
+                    + "source_key text[], sqlstate text, message text, "
+                    + "at timestamptz NOT NULL DEFAULT clock_timestamp())");
+            s.execute("CREATE INDEX IF NOT EXISTS sync_errors_entry ON " + t("sync_errors") + " (migration, entry)");
+            s.execute("GRANT USAGE ON SCHEMA " + Ident.quote(schema) + " TO PUBLIC");
+            s.execute("GRANT INSERT ON " + t("sync_removals") + ", " + t("sync_errors") + " TO PUBLIC");
             s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_passes") + " ("
                     + "migration text NOT NULL, pass int NOT NULL, retry_token text NOT NULL DEFAULT '', "
                     + "started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "

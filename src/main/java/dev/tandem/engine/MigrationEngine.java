@@ -94,14 +94,22 @@ public final class MigrationEngine {
     public StepResult apply(MigrationPlan plan, Step step, String uid, StepListener listener) throws EngineException {
         long started = System.nanoTime();
         String what = step.key() + " of " + plan.key();
+        if (!plan.trackingSchema().equals(settings.trackingSchema())) {
+            throw new IllegalArgumentException("the plan's tracking schema " + plan.trackingSchema()
+                    + " is not the engine's " + settings.trackingSchema());
+        }
         LedgerState state;
         try (Connection c = connect()) {
-            ledger.bootstrap(c);
             state = ledger.read(c, plan.key());
             checkOrder(plan, step, state);
             if (state.applied(step)) {
                 return new StepResult(step, StepResult.Outcome.ALREADY_APPLIED, 0, since(started));
             }
+            if (step == Step.EXPAND && !state.started() && !plan.sync().isEmpty()) {
+                // Before anything is created (the tracking schema included): existing rows that would fail.
+                new Preflight(c, settings).check(plan);
+            }
+            ledger.bootstrap(c);
             if (step == Step.BACKFILL && !plan.sync().isEmpty()) {
                 BackfillProgress progress = Backfiller.progress(c, plan, ledger);
                 if (!progress.complete()) {
@@ -411,11 +419,24 @@ public final class MigrationEngine {
             return new EngineException(EngineException.STATEMENT_TIMEOUT, true,
                     what + ": a statement ran past statement_timeout and was rolled back: " + message, e);
         }
+        if (Sql.SYNC_DOES_NOT_FIT.equals(state)) {
+            return new EngineException(EngineException.SYNC_INVALID, false, what + " refused, nothing was changed: "
+                    + serverMessage(message), e);
+        }
         if (Sql.SERIALIZATION_FAILURE.equals(state) || Sql.DEADLOCK.equals(state)) {
             return new EngineException(EngineException.SQL_ERROR, true, what + ": " + message, e);
         }
         return new EngineException(EngineException.SQL_ERROR, false,
                 what + " failed and was rolled back: " + message + (state == null ? "" : " (SQLSTATE " + state + ")"), e);
+    }
+
+    /** The server's message without the driver's "ERROR: " prefix and the PL/pgSQL context lines. */
+    static String serverMessage(String message) {
+        if (message == null) {
+            return "";
+        }
+        String first = message.lines().findFirst().orElse("");
+        return first.startsWith("ERROR: ") ? first.substring("ERROR: ".length()) : first;
     }
 
     private static Duration since(long startedNanos) {

@@ -13,6 +13,20 @@ public final class Sql {
     static final String INVALID_PASSWORD = "28P01";
     static final String INVALID_AUTHORIZATION = "28000";
 
+    static final String READ_ONLY_TRANSACTION = "25006";
+    static final String SYNC_DOES_NOT_FIT = dev.tandem.plan.SyncChecks.SQLSTATE;
+
+    /**
+     * Whether an error is about the data of one row rather than about the statement: a data
+     * exception (22), an integrity violation (23), an error raised by a function (P0001, 38, 39, 2F)
+     * or a view's check option (44). Such errors can be isolated to the row that raised them.
+     */
+    static boolean isRowError(String sqlState) {
+        return sqlState != null && (sqlState.startsWith("22") || sqlState.startsWith("23") || sqlState.equals("P0001")
+                || sqlState.startsWith("38") || sqlState.startsWith("39") || sqlState.startsWith("2F")
+                || sqlState.startsWith("44"));
+    }
+
     static boolean isConnectionError(String sqlState) {
         return sqlState != null && (sqlState.startsWith("08") || sqlState.equals("57P01")
                 || sqlState.equals("57P02") || sqlState.equals("57P03"));

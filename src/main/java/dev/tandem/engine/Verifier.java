@@ -11,6 +11,7 @@ import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Savepoint;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -195,6 +196,19 @@ public final class Verifier {
         long extra;
         long different;
         final List<String[]> mismatches = new ArrayList<>();
+
+        /** Adds what a part of this chunk found. */
+        void add(Chunk part, int maxRecorded) {
+            missing += part.missing;
+            extra += part.extra;
+            different += part.different;
+            checked += part.checked;
+            for (String[] m : part.mismatches) {
+                if (mismatches.size() < maxRecorded) {
+                    mismatches.add(m);
+                }
+            }
+        }
     }
 
     /** Work inside one transaction. */
@@ -226,7 +240,7 @@ public final class Verifier {
             // A chunk's range is bound as parameters: a cached generic plan (chosen after a few chunks) may scan the
             // whole table for every chunk; a custom plan per chunk walks the key's index.
             try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, true), "
-                    + "set_config('plan_cache_mode', 'force_custom_plan', true)")) {
+                    + "set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)")) {
                 ps.setString(1, Durations.toPostgres(settings.statementTimeout()));
                 ps.execute();
             }
@@ -250,44 +264,143 @@ public final class Verifier {
                     }
                 }
             }
-            boolean hasUpper = chunk.upper != null;
-            boolean same;
-            try (PreparedStatement ps = c.prepareStatement(q.chunkHashes(hasLower, hasUpper))) {
-                int p = bind(ps, 1, lower);
-                p = bind(ps, p, chunk.upper);
-                p = bind(ps, p, lower);
-                bind(ps, p, chunk.upper);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    chunk.walked = rs.getLong(1);
-                    chunk.checked = rs.getLong(2);
-                    same = rs.getLong(2) == rs.getLong(4) && Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5));
-                }
-            }
-            if (!same) {
-                try (PreparedStatement ps = c.prepareStatement(q.rowDiff(hasLower, hasUpper, 0))) {
-                    int p = bind(ps, 1, lower);
-                    p = bind(ps, p, chunk.upper);
-                    p = bind(ps, p, lower);
-                    bind(ps, p, chunk.upper);
-                    collect(ps, chunk);
-                }
-            }
+            compareRange(c, q, lower, chunk.upper, chunk);
             return null;
         });
         return chunk;
+    }
+
+    /**
+     * Compares the old rows in (lower, upper] with their new rows: hashes, then row by row where they
+     * differ. When an expression raises for a row, the range is halved until that row is alone; it is
+     * recorded as an "error" mismatch (its new row cannot be right) and every other row is compared.
+     */
+    private void compareRange(Connection c, VerifyQueries q, String[] lower, String[] upper, Chunk chunk)
+            throws SQLException {
+        boolean hasLower = lower != null;
+        boolean hasUpper = upper != null;
+        Savepoint sp = c.setSavepoint();
+        try {
+            boolean same;
+            long walked;
+            long checked;
+            try (PreparedStatement ps = c.prepareStatement(q.chunkHashes(hasLower, hasUpper))) {
+                int p = bind(ps, 1, lower);
+                p = bind(ps, p, upper);
+                p = bind(ps, p, lower);
+                bind(ps, p, upper);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    walked = rs.getLong(1);
+                    checked = rs.getLong(2);
+                    same = rs.getLong(2) == rs.getLong(4) && Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5));
+                }
+            }
+            Chunk part = new Chunk();
+            if (!same) {
+                try (PreparedStatement ps = c.prepareStatement(q.rowDiff(hasLower, hasUpper, 0))) {
+                    int p = bind(ps, 1, lower);
+                    p = bind(ps, p, upper);
+                    p = bind(ps, p, lower);
+                    bind(ps, p, upper);
+                    collect(ps, part);
+                }
+            }
+            c.releaseSavepoint(sp);
+            chunk.walked += walked;
+            chunk.checked += checked;
+            chunk.add(part, tuning.maxRecordedMismatches());
+        } catch (SQLException e) {
+            if (!Sql.isRowError(e.getSQLState())) {
+                throw e;
+            }
+            c.rollback(sp);
+            long rows = single(c, q.count(hasLower, hasUpper), lower, upper, rs -> rs.getLong(1));
+            if (rows <= 1) {
+                String key = single(c, q.keyText(hasLower, hasUpper), lower, upper, rs -> rs.getString(1));
+                chunk.walked += rows;
+                chunk.checked += rows;
+                chunk.different++;
+                if (chunk.mismatches.size() < tuning.maxRecordedMismatches()) {
+                    chunk.mismatches.add(new String[]{"error", key + ": " + firstLine(e.getMessage()), null, null});
+                }
+                return;
+            }
+            String[] middle;
+            try (PreparedStatement ps = c.prepareStatement(q.chunkUpper(hasLower))) {
+                int p = bind(ps, 1, lower);
+                ps.setLong(p, rows / 2 - 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    middle = new String[q.entry.sourceKey().size()];
+                    for (int i = 0; i < middle.length; i++) {
+                        middle[i] = rs.getString(i + 1);
+                    }
+                }
+            }
+            compareRange(c, q, lower, middle, chunk);
+            compareRange(c, q, middle, upper, chunk);
+        }
+    }
+
+    private interface Column<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private static <T> T single(Connection c, String sql, String[] lower, String[] upper, Column<T> column)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, bind(ps, 1, lower), upper);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return column.read(rs);
+            }
+        }
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("").replaceFirst("^ERROR: ", "");
     }
 
     private Chunk bucketed(Connection c, VerifyQueries q, long estimate) throws SQLException {
         Chunk chunk = new Chunk();
         int buckets = (int) Math.max(1, Math.min(MAX_BUCKETS, estimate / Math.max(1, tuning.chunkSize())));
         inSnapshot(c, () -> {
+            List<String> failing = new ArrayList<>();
             List<Long> differing = new ArrayList<>();
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(q.bucketHashes(buckets))) {
-                while (rs.next()) {
-                    chunk.checked += rs.getLong(2);
-                    if (rs.getLong(2) != rs.getLong(4) || !Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5))) {
-                        differing.add(rs.getLong(1));
+            while (true) {
+                Savepoint sp = c.setSavepoint();
+                try {
+                    differing.clear();
+                    long checked = 0;
+                    try (PreparedStatement ps = c.prepareStatement(q.bucketHashes(buckets))) {
+                        ps.setArray(1, c.createArrayOf("tid", failing.toArray()));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                checked += rs.getLong(2);
+                                if (rs.getLong(2) != rs.getLong(4)
+                                        || !Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5))) {
+                                    differing.add(rs.getLong(1));
+                                }
+                            }
+                        }
+                    }
+                    c.releaseSavepoint(sp);
+                    chunk.checked += checked;
+                    break;
+                } catch (SQLException e) {
+                    if (!Sql.isRowError(e.getSQLState()) || !failing.isEmpty()) {
+                        throw e;
+                    }
+                    c.rollback(sp);
+                    // Rows whose expressions raise: found page by page, recorded, and left out of the comparison.
+                    for (String[] row : RowErrors.find(c, q.entry)) {
+                        failing.add(row[0]);
+                        chunk.different++;
+                        chunk.checked++;
+                        if (chunk.mismatches.size() < tuning.maxRecordedMismatches()) {
+                            chunk.mismatches.add(new String[]{"error", row[1] + ": " + row[2], null, null});
+                        }
                     }
                 }
             }
@@ -295,8 +408,9 @@ public final class Verifier {
             if (!differing.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement(q.rowDiff(false, false, buckets))) {
                     Array a = c.createArrayOf("bigint", differing.toArray());
-                    ps.setArray(1, a);
+                    ps.setArray(1, c.createArrayOf("tid", failing.toArray()));
                     ps.setArray(2, a);
+                    ps.setArray(3, a);
                     collect(ps, chunk);
                 }
             }

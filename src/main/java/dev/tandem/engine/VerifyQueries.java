@@ -111,6 +111,11 @@ final class VerifyQueries {
      * row is within from.where) and {@code tandem_row} (the values as text).
      */
     private String oldRows(boolean lower, boolean upper) {
+        return oldRows(lower, upper, false);
+    }
+
+    /** @param exclude also take one tid[] parameter: old rows left out (rows whose expressions raise) */
+    private String oldRows(boolean lower, boolean upper, boolean exclude) {
         String a = entry.alias();
         StringBuilder values = new StringBuilder();
         for (int i = 0; i < columns.size(); i++) {
@@ -129,7 +134,8 @@ final class VerifyQueries {
         String in = entry.inPlace() && !entry.keep() ? "true" : entry.whereOrTrue();
         List<String> key = entry.sourceKey().stream().map(k -> a + "." + Ident.quote(k)).toList();
         String inner = "SELECT " + values + in + " AS " + Ident.quote("tandem_in") + " FROM " + entry.source() + " AS "
-                + a + " WHERE " + range(key, lower, upper);
+                + a + " WHERE " + range(key, lower, upper)
+                + (exclude ? " AND NOT (" + a + ".ctid = ANY (CAST(? AS tid[])))" : "");
         return "SELECT x.*, " + rowText("x") + " AS " + Ident.quote("tandem_row") + " FROM (" + inner + ") x";
     }
 
@@ -154,10 +160,28 @@ final class VerifyQueries {
     }
 
     private String oldIn(boolean lower, boolean upper) {
+        return oldIn(lower, upper, false);
+    }
+
+    private String oldIn(boolean lower, boolean upper, boolean exclude) {
         String cols = java.util.stream.IntStream.range(0, columns.size()).mapToObj(VerifyQueries::c)
                 .collect(Collectors.joining(", "));
         return "SELECT " + (distinct ? "DISTINCT " : "") + cols + ", " + Ident.quote("tandem_row") + " FROM ("
-                + oldRows(lower, upper) + ") o WHERE " + Ident.quote("tandem_in");
+                + oldRows(lower, upper, exclude) + ") o WHERE " + Ident.quote("tandem_in");
+    }
+
+    /** Old rows in a key range (params: lower, upper, when present). */
+    String count(boolean lower, boolean upper) {
+        return "SELECT count(*) FROM " + entry.source() + " WHERE "
+                + range(entry.sourceKey().stream().map(Ident::quote).toList(), lower, upper);
+    }
+
+    /** The key of the old rows in a key range as "k=v, ..." (params: lower, upper, when present). */
+    String keyText(boolean lower, boolean upper) {
+        String text = entry.sourceKey().stream().map(k -> "'" + k.replace("'", "''") + "=' || " + Ident.quote(k) + "::text")
+                .collect(Collectors.joining(" || ', ' || "));
+        return "SELECT " + text + " FROM " + entry.source() + " WHERE "
+                + range(entry.sourceKey().stream().map(Ident::quote).toList(), lower, upper) + " LIMIT 1";
     }
 
     /** The next chunk's upper bound: the key {@code chunkSize} old rows after the lower bound (params: lower, size). */
@@ -187,22 +211,25 @@ final class VerifyQueries {
         return "(hashtextextended(" + keyRow(qualifier) + "::text, 0) % " + buckets + ")";
     }
 
-    /** Bucketed entries: one row per bucket present on either side: bucket, old count, old hash, new count, new hash. */
+    /**
+     * Bucketed entries: one row per bucket present on either side: bucket, old count, old hash, new
+     * count, new hash. Param: the tid[] of old rows left out.
+     */
     String bucketHashes(int buckets) {
         String h = "sum(" + rowHash("x") + ")";
         return "SELECT coalesce(o.b, n.b), coalesce(o.cnt, 0), o.h, coalesce(n.cnt, 0), n.h FROM (SELECT "
-                + bucket("x", buckets) + " AS b, count(*) AS cnt, " + h + " AS h FROM (" + oldIn(false, false)
+                + bucket("x", buckets) + " AS b, count(*) AS cnt, " + h + " AS h FROM (" + oldIn(false, false, true)
                 + ") x GROUP BY 1) o FULL JOIN (SELECT " + bucket("x", buckets) + " AS b, count(*) AS cnt, " + h
                 + " AS h FROM (" + newRows(false, false) + ") x GROUP BY 1) n ON o.b = n.b";
     }
 
     /**
      * Row by row: one row per mismatch: kind (missing, extra, different), key as text, old row,
-     * new row. Aligned: params as {@link #chunkHashes}. Bucketed ({@code buckets > 0}): one param,
-     * the bigint[] of buckets to compare.
+     * new row. Aligned: params as {@link #chunkHashes}. Bucketed ({@code buckets > 0}): the tid[] of
+     * old rows left out, then the bigint[] of buckets to compare, twice.
      */
     String rowDiff(boolean lower, boolean upper, int buckets) {
-        String o = oldIn(lower, upper);
+        String o = oldIn(lower, upper, buckets > 0);
         String n = newRows(lower, upper);
         if (buckets > 0) {
             o = "SELECT * FROM (" + o + ") x WHERE " + bucket("x", buckets) + " = ANY (?)";

@@ -154,7 +154,8 @@ public final class StatusAggregator {
             b.setProgressPercent(progress.percent());
             b.setRowsPerSecond(Math.round(progress.rowsPerSecond()));
             b.setEta(duration(progress.etaSeconds()));
-            b.setLastKey(progress.lastKey());
+            b.setPosition(progress.position());
+            b.setFailedRows(progress.failedRows() > 0 ? progress.failedRows() : null);
             b.setThrottledReason(progress.throttledReason());
             status.setBackfill(b);
         }

@@ -3,33 +3,53 @@ package dev.tandem.plan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * One sync entry compiled: names and SQL of its triggers, and the pieces the backfill and the
- * verification assemble. Source rows are read through an alias named like the source table, so
- * expressions may use bare column names or {@code table.column}.
+ * One sync entry compiled: the names and the decisions its generated SQL follows. Source rows are
+ * read through an alias named like the source table, so expressions may use bare column names or
+ * {@code table.column}; new rows through an alias named like the target table.
  *
- * @param index        position in spec.sync, from 0 (entries apply in this order)
- * @param name         entry name
- * @param sourceTable  from.table as written
- * @param sourceKey    from.key columns
- * @param where        from.where, or null
- * @param targetTable  to.table as written
- * @param targetKey    to.key columns (empty in place)
- * @param targetWhere  to.where, or null
- * @param columns      new column → expression over the old row, sorted by column
- * @param reverse      old column → expression over the new row, sorted; empty when none
- * @param keep         onDelete Keep
- * @param inPlace      from.table equals to.table
- * @param before       the forward trigger fires BEFORE the row change (in place, or ahead of an in-place entry)
- * @param functionName forward trigger function (also the trigger's name)
- * @param reverseName  reverse trigger function, or null
+ * @param index          position in spec.sync, from 0
+ * @param name           entry name
+ * @param sourceTable    from.table as written
+ * @param sourceKey      from.key columns
+ * @param where          from.where, or null
+ * @param targetTable    to.table as written
+ * @param targetKey      to.key columns (empty in place)
+ * @param targetWhere    to.where, or null
+ * @param columns        new column → expression over the old row, sorted by column
+ * @param reverse        old column → expression over the new row, sorted; empty when none
+ * @param keep           onDelete Keep
+ * @param inPlace        from.table equals to.table
+ * @param before         the trigger fires BEFORE the row change: in place, or a lookup an in-place entry of the
+ *                       same table reads; every other entry fires AFTER, when the row exists
+ * @param order          firing order among the triggers of the source table (BEFORE ones first), from 1
+ * @param owners         every entry writing the same target table, this one included, with its to.where; one
+ *                       element when the target is not shared
+ * @param recordErrors   onError Record: a write whose expressions raise is let through and recorded
+ * @param skipAppTriggers appTriggers Skip: the in-place backfill runs with session_replication_role = replica
+ * @param migration      the migration's ledger key (namespace/name), written into the tracking tables
+ * @param trackingSchema the tracking schema (removal log and error table live there)
+ * @param functionName   forward trigger function (also the trigger's name)
+ * @param reverseName    reverse trigger function, or null
  */
 public record CompiledSync(int index, String name, String sourceTable, List<String> sourceKey, String where,
                            String targetTable, List<String> targetKey, String targetWhere,
                            Map<String, String> columns, Map<String, String> reverse, boolean keep,
-                           boolean inPlace, boolean before, String functionName, String reverseName) {
+                           boolean inPlace, boolean before, int order, List<Owner> owners, boolean recordErrors,
+                           boolean skipAppTriggers, String migration, String trackingSchema,
+                           String functionName, String reverseName) {
+
+    /** An entry that writes a (possibly shared) target table, and the rows it owns there. */
+    public record Owner(String name, String targetWhere) {
+    }
+
+    /** Where in the spec this entry is, for messages: spec.sync[i]. */
+    public String field() {
+        return "spec.sync[" + index + "]";
+    }
 
     /** The source table's alias in generated SQL: its own name, quoted. */
     public String alias() {
@@ -56,6 +76,11 @@ public record CompiledSync(int index, String name, String sourceTable, List<Stri
         return Ident.schemaPrefix(targetTable) + Ident.quote(reverseName);
     }
 
+    /** Whether other entries write the same target table (each owns the rows of its to.where). */
+    public boolean sharedTarget() {
+        return owners.size() > 1;
+    }
+
     static String cols(List<String> names) {
         return names.stream().map(Ident::quote).collect(Collectors.joining(", "));
     }
@@ -68,111 +93,60 @@ public record CompiledSync(int index, String name, String sourceTable, List<Stri
 
     /** SELECT list of expressions for the target columns (sorted), evaluated over the source alias. */
     public String expressionList() {
-        return columns.values().stream().map(e -> "(" + e + ")").collect(Collectors.joining(", "));
+        return columns.values().stream().map(SqlFragment::parenthesized).collect(Collectors.joining(", "));
     }
 
     public List<String> targetColumns() {
         return new ArrayList<>(columns.keySet());
     }
 
+    /** The new columns that are not part of to.key. */
+    public List<String> nonKeyColumns() {
+        return columns.keySet().stream().filter(c -> !targetKey.contains(c)).toList();
+    }
+
+    /** The expression of a new column, parenthesized so that it stays one operand wherever it is spliced. */
+    public String expression(String column) {
+        return SqlFragment.parenthesized(columns.get(column));
+    }
+
     /**
      * The new row's columns that carry the old row's key, in from.key order, when the new key is the
      * old key (each to.key column mapped as a plain from.key column): then old and new rows can be
-     * walked together in key ranges. In place, the key itself. Empty otherwise.
+     * walked together in key ranges, and one old row has at most one new row. In place, the key
+     * itself. Empty otherwise.
      */
-    public java.util.Optional<List<String>> alignedTargetKey() {
+    public Optional<List<String>> alignedTargetKey() {
         if (inPlace) {
-            return java.util.Optional.of(sourceKey);
+            return Optional.of(sourceKey);
         }
         if (targetKey.size() != sourceKey.size()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         List<String> mapped = new ArrayList<>();
         for (String k : sourceKey) {
-            java.util.Optional<String> tk = targetKey.stream().filter(t -> isPlainColumn(columns.get(t), k)).findFirst();
+            Optional<String> tk = targetKey.stream().filter(t -> isPlainColumn(columns.get(t), k)).findFirst();
             if (tk.isEmpty()) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             mapped.add(tk.get());
         }
-        return java.util.Optional.of(mapped);
+        return Optional.of(mapped);
     }
 
-    static boolean isPlainColumn(String expr, String column) {
-        if (expr == null) {
-            return false;
-        }
-        String e = expr.strip();
-        return e.equals(column) || e.equals(Ident.quote(column));
+    /** Whether an expression is nothing but a reference to {@code column} of the source. */
+    boolean isPlainColumn(String expr, String column) {
+        return SqlFragment.plainColumn(expr, sourceTable).map(column::equals).orElse(false);
     }
 
     /** The where condition as a boolean expression over the source alias ("true" when none). */
     public String whereOrTrue() {
-        return where == null || where.isBlank() ? "true" : "COALESCE((" + where + "), false)";
+        return where == null || where.isBlank() ? "true" : "COALESCE(" + SqlFragment.parenthesized(where) + ", false)";
     }
 
-    /**
-     * One backfill batch for a shard, as a single statement. Parameters, in order: the last key
-     * done (one per key column; only when {@code hasLower}), the shard's upper key (one per key
-     * column; only when {@code hasUpper}), and the batch size. Returns one row when the batch saw
-     * rows: rows scanned, rows written, then the batch's last key as text, one column per key
-     * column. The source rows are locked (FOR SHARE; FOR UPDATE in place) so a concurrent update
-     * or delete waits for the batch and its trigger then sees the copied row.
-     *
-     * @param keyTypes SQL types of the key columns, from the catalog
-     */
-    public String backfillBatchSql(List<String> keyTypes, boolean hasLower, boolean hasUpper) {
-        return backfillBatchSql(keyTypes, hasLower, hasUpper, false);
-    }
-
-    /** @param onConflict add ON CONFLICT DO NOTHING (the retry after a unique violation) */
-    public String backfillBatchSql(List<String> keyTypes, boolean hasLower, boolean hasUpper, boolean onConflict) {
-        StringBuilder sql = new StringBuilder();
-        String keys = keyList(null);
-        String params = keyTypes.stream().map(t -> "CAST(? AS " + t + ")").collect(Collectors.joining(", "));
-        String lower = "(" + keys + ") > (" + params + ")";
-        String upper = "(" + keys + ") <= (" + params + ")";
-        String batchKeys = sourceKey.stream().map(k -> Ident.quote(k) + " AS " + Ident.quote("tandem_k_" + k))
-                .collect(Collectors.joining(", "));
-        sql.append("WITH batch AS (SELECT ").append(inPlace ? batchKeys : "*").append(" FROM ").append(source())
-                .append(" WHERE ").append(hasLower ? lower : "true").append(" AND ").append(hasUpper ? upper : "true")
-                .append(" ORDER BY ").append(keys).append(" LIMIT ? FOR ").append(inPlace ? "UPDATE" : "SHARE")
-                .append("), written AS (");
-        if (inPlace) {
-            String set = columns.entrySet().stream()
-                    .map(e -> Ident.quote(e.getKey()) + " = (" + e.getValue() + ")").collect(Collectors.joining(", "));
-            String join = sourceKey.stream().map(k -> alias() + "." + Ident.quote(k) + " = b." + Ident.quote("tandem_k_" + k))
-                    .collect(Collectors.joining(" AND "));
-            sql.append("UPDATE ").append(source()).append(" AS ").append(alias()).append(" SET ").append(set)
-                    .append(" FROM batch b WHERE ").append(join).append(" AND ").append(whereOrTrue())
-                    .append(" RETURNING 1)");
-        } else {
-            // Rows a trigger already wrote are skipped, never overwritten: an anti-join first (cheap); a row a
-            // trigger commits meanwhile raises unique_violation and the batch is retried with ON CONFLICT DO NOTHING.
-            // The new values are computed in a derived table under generated names, so the anti-join compares them
-            // with the target's columns without any name of the target capturing a column of the source.
-            List<String> targetCols = targetColumns();
-            StringBuilder values = new StringBuilder();
-            StringBuilder named = new StringBuilder();
-            for (int i = 0; i < targetCols.size(); i++) {
-                values.append(i > 0 ? ", " : "").append("(").append(columns.get(targetCols.get(i))).append(") AS ")
-                        .append(Ident.quote("tandem_c" + i));
-                named.append(i > 0 ? ", " : "").append("v.").append(Ident.quote("tandem_c" + i));
-            }
-            String keyMatch = targetKey.stream().map(k -> "t." + Ident.quote(k) + " = v."
-                    + Ident.quote("tandem_c" + targetCols.indexOf(k))).collect(Collectors.joining(" AND "));
-            sql.append("INSERT INTO ").append(target()).append(" (").append(cols(targetCols)).append(") SELECT ")
-                    .append(named).append(" FROM (SELECT ").append(values).append(" FROM batch AS ").append(alias())
-                    .append(" WHERE ").append(whereOrTrue()).append(") AS v WHERE NOT EXISTS (SELECT 1 FROM ")
-                    .append(target()).append(" AS t WHERE ").append(keyMatch).append(")")
-                    .append(onConflict ? " ON CONFLICT (" + cols(targetKey) + ") DO NOTHING" : "").append(" RETURNING 1)");
-        }
-        String lastKeyCols = sourceKey.stream()
-                .map(k -> "l." + Ident.quote(inPlace ? "tandem_k_" + k : k) + "::text").collect(Collectors.joining(", "));
-        String order = sourceKey.stream().map(k -> Ident.quote(inPlace ? "tandem_k_" + k : k) + " DESC")
-                .collect(Collectors.joining(", "));
-        sql.append(" SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM written), ").append(lastKeyCols)
-                .append(" FROM (SELECT * FROM batch ORDER BY ").append(order).append(" LIMIT 1) l");
-        return sql.toString();
+    /** to.where as a boolean expression over the target alias ("true" when none). */
+    public String targetWhereOrTrue() {
+        return targetWhere == null || targetWhere.isBlank() ? "true"
+                : "COALESCE(" + SqlFragment.parenthesized(targetWhere) + ", false)";
     }
 }

@@ -10,13 +10,14 @@ import java.util.stream.Collectors;
  *
  * @param namespace namespace of the migration (the ledger key is namespace/name)
  * @param name      name of the migration
+ * @param trackingSchema schema of the ledger and of the tables the sync triggers write to
  * @param steps     one entry per {@link Step}, in step order
  * @param sync      the compiled sync entries (their triggers are in the expand step; the backfill and
  *                  verification assemble their batches from them)
  * @param checks    spec.verify.checks, run in every verification pass
  * @param hash      hash over everything that decides which SQL runs
  */
-public record MigrationPlan(String namespace, String name, List<PlanStep> steps, List<CompiledSync> sync,
+public record MigrationPlan(String namespace, String name, String trackingSchema, List<PlanStep> steps, List<CompiledSync> sync,
                             List<PlannedCheck> checks, String hash) {
 
     public MigrationPlan {

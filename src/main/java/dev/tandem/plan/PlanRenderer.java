@@ -11,22 +11,89 @@ public final class PlanRenderer {
     private PlanRenderer() {
     }
 
+    /** What a reviewer should know about how an entry's triggers behave. */
+    static List<String> entryNotes(CompiledSync s) {
+        List<String> notes = new java.util.ArrayList<>();
+        if (s.inPlace()) {
+            notes.add("in place: a BEFORE trigger (order " + s.order() + ") sets " + String.join(", ", s.targetColumns())
+                    + " on every insert and update of " + s.sourceTable());
+        } else if (s.before()) {
+            notes.add("fires BEFORE the row change (order " + s.order() + "): an in-place entry of " + s.sourceTable()
+                    + " reads " + s.targetTable() + ", so its row must be there first");
+        } else {
+            notes.add("fires AFTER the row change (order " + s.order() + "), when the " + s.sourceTable() + " row exists");
+        }
+        if (s.sharedTarget()) {
+            notes.add("shares " + s.targetTable() + " with " + s.owners().stream().map(CompiledSync.Owner::name)
+                    .filter(n -> !n.equals(s.name())).toList() + "; owns the rows where " + s.targetWhere()
+                    + ": a write that would change or remove another entry's row fails with an error naming both, and "
+                    + "expand refuses existing old rows that collide");
+        }
+        if (!s.inPlace() && !s.keep() && s.alignedTargetKey().isEmpty()) {
+            notes.add("one new row per old row: a write that maps a second old row to an existing new key fails; "
+                    + "a new key for the same old row moves its new row (same row, new key)");
+        }
+        if (!s.inPlace() && s.keep()) {
+            notes.add("onDelete: Keep: new rows stay when their old rows go (many old rows may share one)");
+        }
+        notes.add(s.recordErrors()
+                ? "onError: Record: a write whose expressions raise goes through unsynced; its key and error go to "
+                + s.trackingSchema() + ".sync_errors and verification names it"
+                : "onError: Fail: a write whose expressions raise fails with the error");
+        return notes;
+    }
+
+    /** What the backfill does to the entry's tables. */
+    static List<String> backfillNotes(CompiledSync s) {
+        List<String> notes = new java.util.ArrayList<>();
+        if (s.inPlace()) {
+            notes.add("in place: an UPDATE of every row of " + s.sourceTable() + " whose derived columns differ: each is "
+                    + "rewritten (a new row version; bloat until vacuum) and locked while its batch runs");
+            notes.add(s.skipAppTriggers()
+                    ? "appTriggers: Skip: batches run with session_replication_role = replica, so the table's other "
+                    + "triggers (foreign-key checks of these updates included) do not fire"
+                    : "appTriggers: Fire: the table's other row triggers fire for each rewritten row (e.g. one that "
+                    + "stamps updated_at); set appTriggers: Skip to avoid it");
+        } else {
+            notes.add("no row locks; rows a trigger already wrote are skipped (the target's unique key orders the two)");
+            if (!s.keep()) {
+                notes.add("removals that raced a batch are logged by the triggers and repaired after the last batch, "
+                        + "once the transactions open at that moment have ended");
+            }
+        }
+        return notes;
+    }
+
     public static String render(MigrationPlan plan) {
         StringBuilder out = new StringBuilder();
         out.append("Plan for SchemaMigration ").append(plan.key()).append('\n');
         out.append("plan hash: ").append(plan.hash()).append('\n');
+        if (!plan.sync().isEmpty()) {
+            out.append('\n').append("== Sync entries — compiled into triggers (expand), the backfill and the verification\n");
+            for (CompiledSync sync : plan.sync()) {
+                out.append("  ").append(sync.name()).append(": ").append(sync.sourceTable()).append(" -> ")
+                        .append(sync.targetTable()).append('\n');
+                for (String note : entryNotes(sync)) {
+                    out.append("    - ").append(note).append('\n');
+                }
+            }
+        }
         for (PlanStep step : plan.steps()) {
             out.append('\n').append("== ").append(TITLES.get(step.step().ordinal()));
             List<PlannedStatement> statements = step.statements();
             if (step.step() == Step.BACKFILL && !plan.sync().isEmpty()) {
-                out.append(" — run by the backfill Job, one transaction per batch, in entry order\n");
+                out.append(" — run by the backfill Job, entry by entry; each source table walked by heap pages, "
+                        + "one transaction per batch with its checkpoint\n");
                 for (CompiledSync sync : plan.sync()) {
-                    List<String> types = sync.sourceKey().stream().map(k -> "<type of " + k + ">").toList();
                     out.append("  -- sync entry ").append(sync.name()).append(": ").append(sync.sourceTable())
-                            .append(" -> ").append(sync.targetTable()).append(", keyset on (")
-                            .append(String.join(", ", sync.sourceKey())).append("), source rows locked FOR ")
-                            .append(sync.inPlace() ? "UPDATE" : "SHARE").append(" per batch\n");
-                    out.append("      ").append(sync.backfillBatchSql(types, true, true)).append('\n');
+                            .append(" -> ").append(sync.targetTable()).append('\n');
+                    for (String note : backfillNotes(sync)) {
+                        out.append("  --   ").append(note).append('\n');
+                    }
+                    String sql = sync.inPlace()
+                            ? BackfillSql.derive(sync, sync.targetColumns().stream().map(c -> "<type of " + c + ">").toList())
+                            : BackfillSql.copy(sync, BackfillSql.firstMode(sync));
+                    out.append("      ").append(sql).append('\n');
                 }
                 continue;
             }

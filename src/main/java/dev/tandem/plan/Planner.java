@@ -26,7 +26,8 @@ public final class Planner {
     }
 
     public static MigrationPlan plan(String namespace, String name, SchemaMigrationSpec spec) {
-        List<CompiledSync> sync = SyncCompiler.compile(spec.getSync());
+        String trackingSchema = trackingSchema(spec);
+        List<CompiledSync> sync = SyncCompiler.compile(spec.getSync(), namespace + "/" + name, trackingSchema);
         List<PlannedStatement> drops = generated(SyncCompiler.dropStatements(sync));
         List<PlanStep> steps = new ArrayList<>();
         steps.add(PlanStep.of(Step.EXPAND, concat(userStatements(spec.getExpand()),
@@ -38,8 +39,13 @@ public final class Planner {
         steps.add(PlanStep.of(Step.ROLLBACK, concat(drops, userStatements(spec.getRollback()))));
         List<PlannedCheck> checks = spec.getVerify() == null || spec.getVerify().getChecks() == null ? List.of()
                 : spec.getVerify().getChecks().stream().map(c -> new PlannedCheck(c.getName(), c.getSql().strip())).toList();
-        return new MigrationPlan(namespace, name, List.copyOf(steps), List.copyOf(sync), checks,
+        return new MigrationPlan(namespace, name, trackingSchema, List.copyOf(steps), List.copyOf(sync), checks,
                 hash(steps, sync, checks));
+    }
+
+    /** The tracking schema a spec names (the generated triggers write to it). */
+    public static String trackingSchema(SchemaMigrationSpec spec) {
+        return spec.getDatabase() == null ? "tandem" : spec.getDatabase().effectiveTrackingSchema();
     }
 
     private static List<PlannedStatement> generated(List<String> sql) {
@@ -82,7 +88,8 @@ public final class Planner {
             for (CompiledSync s : sync) {
                 // The backfill and verification are built from these; the triggers alone already cover
                 // them, but an entry's batch SQL must not change without the hash changing.
-                digest.update(("sync " + s + "\n").getBytes(StandardCharsets.UTF_8));
+                // The trigger names carry a digest of every field of the entry that decides its SQL.
+                digest.update(("sync " + s.functionName() + " " + s.reverseName() + "\n").getBytes(StandardCharsets.UTF_8));
             }
             for (PlannedCheck c : checks) {
                 String sql = c.sql().replace("\r\n", "\n");

@@ -5,8 +5,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class BackfillProgressTest {
-    private static BackfillProgress p(long total, long done, double rps, boolean complete) {
-        return new BackfillProgress(total, done, done, rps, null, null, 0, 1, complete);
+    /** Progress by pages: {@code done} of {@code total} pages walked at {@code pps} pages per second. */
+    private static BackfillProgress p(long total, long done, double pps, boolean complete) {
+        return new BackfillProgress(total * 10, done * 10, done, total, pps * 10, pps, null, null, 0, 0, 1, complete);
     }
 
     @Test
@@ -14,7 +15,7 @@ class BackfillProgressTest {
         assertThat(p(1000, 0, 0, false).percent()).isZero();
         assertThat(p(1000, 500, 10, false).percent()).isEqualTo(50);
         assertThat(p(1000, 1000, 10, false).percent()).isEqualTo(99);
-        assertThat(p(1000, 5000, 10, false).percent()).isEqualTo(99); // estimate too low: still not done
+        assertThat(p(1000, 5000, 10, false).percent()).isEqualTo(99); // walked past the start size: still not done
         assertThat(p(0, 0, 0, false).percent()).isZero();
     }
 

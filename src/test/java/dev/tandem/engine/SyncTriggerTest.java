@@ -174,7 +174,7 @@ class SyncTriggerTest {
         MigrationPlan plan = Planner.plan("ns", "sync", spec);
         org.assertj.core.api.Assertions.assertThatThrownBy(() ->
                         EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE))
-                .isInstanceOf(EngineException.class).hasMessageContaining("to.key (user_id) of users_pii is not a unique key");
+                .isInstanceOf(EngineException.class).hasMessageContaining("spec.sync[0].to.key: (user_id) of users_pii is not a unique key");
         assertThat(TestDatabase.tableExists(db, "users_pii")).isFalse();
     }
 

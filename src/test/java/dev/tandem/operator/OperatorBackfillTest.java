@@ -6,6 +6,7 @@ import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
 import dev.tandem.api.v1alpha1.SqlSpec;
+import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.api.v1alpha1.TargetPhase;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.testing.JobControllerStandIn;
@@ -59,14 +60,22 @@ class OperatorBackfillTest {
 
     /** users(20000 rows) -> users_pii through a sync entry; the returned resource is created. */
     private Resource<SchemaMigration> migration(String ns, String fullNameExpression, int maxRowsPerSecond) {
+        return migration(ns, fullNameExpression, maxRowsPerSecond, "", null);
+    }
+
+    private Resource<SchemaMigration> migration(String ns, String fullNameExpression, int maxRowsPerSecond,
+                                                String moreExpandSql, SyncSpec.OnError onError) {
         DatabaseTarget db = TestDatabase.fresh(ns);
         TestDatabase.exec(db, "CREATE TABLE users (id bigint PRIMARY KEY, email text, full_name text);"
                 + "INSERT INTO users SELECT g, 'u' || g, 'name ' || g FROM generate_series(1, 20000) g; ANALYZE users");
         client.resource(Manifests.secret(ns, "db", db, db.user(), TestDatabase.password())).create();
         SchemaMigrationSpec spec = Manifests.attributeMove(ns, "m", "db", TargetPhase.Backfilled).getSpec();
-        spec.setExpand(new SqlSpec("CREATE TABLE users_pii (user_id bigint PRIMARY KEY, full_name text NOT NULL)"));
-        spec.setSync(List.of(SyncSpecs.entry("full-name", "users", List.of("id"), "full_name IS NOT NULL", "users_pii",
-                List.of("user_id"), Map.of("user_id", "id", "full_name", fullNameExpression))));
+        spec.setExpand(new SqlSpec("CREATE TABLE users_pii (user_id bigint PRIMARY KEY, full_name text NOT NULL);"
+                + moreExpandSql));
+        SyncSpec entry = SyncSpecs.entry("full-name", "users", List.of("id"), "full_name IS NOT NULL", "users_pii",
+                List.of("user_id"), Map.of("user_id", "id", "full_name", fullNameExpression));
+        entry.setOnError(onError);
+        spec.setSync(List.of(entry));
         BackfillSpec backfill = new BackfillSpec();
         backfill.setBatchSize("500");
         backfill.setMaxRowsPerSecond(maxRowsPerSecond);
@@ -135,7 +144,11 @@ class OperatorBackfillTest {
 
     @Test
     void aFailedBackfillJobStallsWithItsReason() {
-        Resource<SchemaMigration> r = migration("bffail", "(full_name::int)::text", 0);
+        // The expression reads a table expand creates, so only the backfill meets the row it fails on (row 15000,
+        // past the sample expand evaluates); onError: Fail makes that row end the Job.
+        Resource<SchemaMigration> r = migration("bffail", "(SELECT CASE WHEN users.id = 15000 THEN (users.full_name::int)::text "
+                + "ELSE users.full_name END FROM one)", 0, "CREATE TABLE one (x int); INSERT INTO one VALUES (1)",
+                SyncSpec.OnError.Fail);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
             SchemaMigrationStatus s = r.get().getStatus();
             return s != null && s.isTrue(Names.Conditions.STALLED);

@@ -16,6 +16,11 @@ public final class ChildJvm {
     }
 
     public static Process start(Class<?> main, DatabaseTarget db) throws IOException {
+        return start(main, db, java.util.Map.of());
+    }
+
+    /** The same, with more environment variables for the child. */
+    public static Process start(Class<?> main, DatabaseTarget db, java.util.Map<String, String> env) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), main.getName(), db.jdbcUrl()));
         if (db.user() != null) {
@@ -23,6 +28,7 @@ public final class ChildJvm {
         }
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
         if (TestDatabase.password() != null) {
             pb.environment().put("CHILD_DB_PASSWORD", TestDatabase.password());
         }

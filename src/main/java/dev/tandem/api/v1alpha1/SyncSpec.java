@@ -15,7 +15,7 @@ import java.util.Map;
  * by expand), the backfill, and the verification.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"name", "from", "to", "columns", "reverse", "onDelete"})
+@JsonPropertyOrder({"name", "from", "to", "columns", "reverse", "onDelete", "onError", "appTriggers"})
 public class SyncSpec {
     @Required
     @Pattern("^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
@@ -45,6 +45,23 @@ public class SyncSpec {
             + "Delete removes the new row, Keep leaves it (for targets shared by many rows, e.g. a lookup table).")
     private OnDelete onDelete;
 
+    @Default("Record")
+    @JsonPropertyDescription("What an application write does when an expression of this entry raises an error for its "
+            + "row (e.g. data::jsonb on text that is not JSON): Record (default) lets the write go through without "
+            + "syncing that row and records the key and error in the tracking schema (table sync_errors), so that "
+            + "verification fails and names the row until it is fixed; Fail makes the write fail with the error. "
+            + "The backfill follows the same choice for existing rows.")
+    private OnError onError;
+
+    @Default("Fire")
+    @JsonPropertyDescription("In-place entries only. The backfill of an in-place entry is an UPDATE of every source row "
+            + "whose derived columns differ: each such row is rewritten (a new row version, bloat until vacuum). Fire "
+            + "(default) fires the table's other row triggers for those updates, as any UPDATE would (e.g. a trigger "
+            + "that stamps updated_at); Skip runs the batches with session_replication_role = replica, so no ordinary "
+            + "trigger fires (foreign-key checks of those updates included). Skip needs a superuser or "
+            + "GRANT SET ON PARAMETER session_replication_role; expand refuses it otherwise.")
+    private AppTriggers appTriggers;
+
     public String getName() { return name; }
     public void setName(String name) { this.name = name; }
     public SyncSource getFrom() { return from; }
@@ -57,7 +74,17 @@ public class SyncSpec {
     public void setReverse(Map<String, String> reverse) { this.reverse = reverse; }
     public OnDelete getOnDelete() { return onDelete; }
     public void setOnDelete(OnDelete onDelete) { this.onDelete = onDelete; }
+    public OnError getOnError() { return onError; }
+    public void setOnError(OnError onError) { this.onError = onError; }
+    public AppTriggers getAppTriggers() { return appTriggers; }
+    public void setAppTriggers(AppTriggers appTriggers) { this.appTriggers = appTriggers; }
 
     /** What a delete in the old storage does to the new. */
     public enum OnDelete { Delete, Keep }
+
+    /** What a write does when an expression raises for its row. */
+    public enum OnError { Record, Fail }
+
+    /** Whether an in-place backfill fires the table's other row triggers. */
+    public enum AppTriggers { Fire, Skip }
 }

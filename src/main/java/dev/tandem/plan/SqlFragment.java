@@ -1,0 +1,330 @@
+package dev.tandem.plan;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A piece of user SQL that Tandem splices into generated SQL: a column expression, a where
+ * condition, a reverse mapping or a check query. Before it is used, it is proven to be one unit:
+ * PostgreSQL's lexical rules (quoted strings with their escapes, quoted identifiers, dollar
+ * quotes, nested comments) are applied, and the fragment must be closed (nothing unterminated),
+ * balanced (parentheses and brackets) and free of statement separators. A fragment that passes
+ * stays inside the parentheses it is put in, whatever it contains; the database then parses it in
+ * place, in the expand transaction, before anything is committed.
+ */
+public final class SqlFragment {
+    /** Words that look like a column name but are not one. */
+    private static final Set<String> NOT_COLUMNS = Set.of("true", "false", "null", "default", "user", "current_user",
+            "session_user", "current_role", "current_catalog", "current_schema", "current_date", "current_time",
+            "current_timestamp", "localtime", "localtimestamp", "system_user", "all", "any", "some", "array", "case",
+            "cast", "select", "not", "exists", "row", "values", "with");
+
+    private SqlFragment() {
+    }
+
+    /** A lexical token: its kind, its text as written, and for identifiers the name it denotes. */
+    public record Token(Kind kind, String text, String name) {
+    }
+
+    public enum Kind { IDENTIFIER, QUOTED_IDENTIFIER, STRING, NUMBER, OPERATOR, OPEN, CLOSE, COMMA, DOT, SEMICOLON, OTHER }
+
+    /**
+     * Why {@code text} is not one expression, or empty when it is. The message says what was
+     * found and how to fix it; the caller prefixes the field.
+     */
+    public static Optional<String> expressionError(String text) {
+        return unitError(text, "expression");
+    }
+
+    /** Why {@code text} is not one query (SELECT, WITH or VALUES), or empty when it is. */
+    public static Optional<String> queryError(String text) {
+        Optional<String> unit = unitError(text, "query");
+        if (unit.isPresent()) {
+            return unit;
+        }
+        List<Token> tokens = tokens(text);
+        String first = tokens.isEmpty() ? "" : tokens.get(0).text().toLowerCase(Locale.ROOT);
+        int i = 0;
+        while (i < tokens.size() && tokens.get(i).kind() == Kind.OPEN) {
+            i++;
+        }
+        first = i < tokens.size() ? tokens.get(i).text().toLowerCase(Locale.ROOT) : first;
+        if (!first.equals("select") && !first.equals("with") && !first.equals("values") && !first.equals("table")) {
+            return Optional.of("is not a query: it must start with SELECT, WITH or VALUES (found '" + abbreviate(first)
+                    + "')");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> unitError(String text, String what) {
+        if (text == null || text.isBlank()) {
+            return Optional.of("is empty; give an SQL " + what);
+        }
+        Lexer lexer = new Lexer(text);
+        int depth = 0;
+        List<Character> open = new ArrayList<>();
+        for (Token t : lexer.all()) {
+            switch (t.kind()) {
+                case SEMICOLON -> {
+                    return Optional.of("contains ';': give one " + what + " without statement separators "
+                            + "(each fragment is spliced into a statement Tandem generates)");
+                }
+                case OPEN -> open.add(t.text().charAt(0));
+                case CLOSE -> {
+                    char expected = t.text().equals(")") ? '(' : '[';
+                    if (open.isEmpty() || open.remove(open.size() - 1) != expected) {
+                        return Optional.of("has an unmatched '" + t.text() + "': every closing bracket needs its "
+                                + "opening one");
+                    }
+                }
+                default -> {
+                }
+            }
+            depth = open.size();
+        }
+        if (lexer.unterminated != null) {
+            return Optional.of("has an unterminated " + lexer.unterminated + ": close it");
+        }
+        if (depth > 0) {
+            return Optional.of("has an unclosed '" + open.get(open.size() - 1) + "': close it");
+        }
+        return Optional.empty();
+    }
+
+    /** The tokens of a fragment, comments and white space left out. */
+    public static List<Token> tokens(String text) {
+        return new Lexer(text == null ? "" : text).all();
+    }
+
+    /**
+     * The column a fragment names when it is nothing but a column reference ({@code full_name},
+     * {@code "Full Name"}, {@code users.full_name}); unquoted names are folded to lower case as
+     * PostgreSQL does. Empty for anything else.
+     *
+     * @param table the table name (unquoted, as written) a qualified reference may use
+     */
+    public static Optional<String> plainColumn(String text, String table) {
+        if (text == null || expressionError(text).isPresent()) {
+            return Optional.empty();
+        }
+        List<Token> t = tokens(text);
+        if (t.size() == 1 && isName(t.get(0))) {
+            return Optional.of(t.get(0).name());
+        }
+        if (t.size() == 3 && isName(t.get(0)) && t.get(1).kind() == Kind.DOT && isName(t.get(2))
+                && t.get(0).name().equals(folded(table))) {
+            return Optional.of(t.get(2).name());
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isName(Token t) {
+        return t.kind() == Kind.QUOTED_IDENTIFIER
+                || t.kind() == Kind.IDENTIFIER && !NOT_COLUMNS.contains(t.name());
+    }
+
+    /** How PostgreSQL reads a table name written in a spec without quotes: as written (Tandem quotes it). */
+    private static String folded(String table) {
+        return table == null ? "" : Ident.last(table);
+    }
+
+    /** The names (identifiers, folded as PostgreSQL folds them) a fragment mentions, in order. */
+    public static List<String> names(String text) {
+        List<String> names = new ArrayList<>();
+        for (Token t : tokens(text)) {
+            if (t.kind() == Kind.IDENTIFIER || t.kind() == Kind.QUOTED_IDENTIFIER) {
+                names.add(t.name());
+            }
+        }
+        return names;
+    }
+
+    /** Whether the fragment contains a line comment (then the text spliced after it must start on a new line). */
+    public static boolean hasLineComment(String text) {
+        return new Lexer(text == null ? "" : text).sawLineComment();
+    }
+
+    /** The fragment in parentheses, safe to splice: a trailing line comment cannot swallow what follows. */
+    public static String parenthesized(String text) {
+        return "(" + text + (hasLineComment(text) ? "\n" : "") + ")";
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 30 ? s.substring(0, 30) + "…" : s;
+    }
+
+    /** PostgreSQL's lexical structure, enough to find token boundaries. */
+    private static final class Lexer {
+        private final String s;
+        private int i;
+        private String unterminated;
+        private boolean lineComment;
+
+        Lexer(String s) {
+            this.s = s;
+        }
+
+        boolean sawLineComment() {
+            all();
+            return lineComment;
+        }
+
+        List<Token> all() {
+            i = 0;
+            unterminated = null;
+            lineComment = false;
+            List<Token> out = new ArrayList<>();
+            int n = s.length();
+            while (i < n) {
+                char c = s.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    i++;
+                } else if (c == '-' && peek(1) == '-') {
+                    lineComment = true;
+                    int end = s.indexOf('\n', i);
+                    i = end < 0 ? n : end + 1;
+                } else if (c == '/' && peek(1) == '*') {
+                    blockComment();
+                } else if (c == '\'') {
+                    int start = i;
+                    boolean escapes = start > 0 && (s.charAt(start - 1) == 'E' || s.charAt(start - 1) == 'e')
+                            && !out.isEmpty() && out.get(out.size() - 1).text().equalsIgnoreCase("E")
+                            && out.get(out.size() - 1).kind() == Kind.IDENTIFIER;
+                    if (escapes) {
+                        out.remove(out.size() - 1);
+                    }
+                    quoted('\'', escapes, "string literal");
+                    out.add(new Token(Kind.STRING, s.substring(start, i), null));
+                } else if (c == '"') {
+                    int start = i;
+                    quoted('"', false, "quoted identifier");
+                    String body = s.substring(start + 1, Math.max(start + 1, i - 1)).replace("\"\"", "\"");
+                    out.add(new Token(Kind.QUOTED_IDENTIFIER, s.substring(start, i), body));
+                } else if (c == '$' && dollarTag() != null) {
+                    String tag = dollarTag();
+                    int start = i;
+                    int close = s.indexOf(tag, i + tag.length());
+                    if (close < 0) {
+                        unterminated = "dollar-quoted string " + tag;
+                        i = n;
+                    } else {
+                        i = close + tag.length();
+                    }
+                    out.add(new Token(Kind.STRING, s.substring(start, i), null));
+                } else if (Character.isLetter(c) || c == '_' || c >= 0x80) {
+                    int start = i;
+                    while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == '$'
+                            || s.charAt(i) >= 0x80)) {
+                        i++;
+                    }
+                    String word = s.substring(start, i);
+                    out.add(new Token(Kind.IDENTIFIER, word, word.toLowerCase(Locale.ROOT)));
+                } else if (Character.isDigit(c) || c == '.' && Character.isDigit(peek(1))) {
+                    int start = i;
+                    while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '_')) {
+                        i++;
+                    }
+                    out.add(new Token(Kind.NUMBER, s.substring(start, i), null));
+                } else if (c == '(' || c == '[') {
+                    out.add(new Token(Kind.OPEN, String.valueOf(c), null));
+                    i++;
+                } else if (c == ')' || c == ']') {
+                    out.add(new Token(Kind.CLOSE, String.valueOf(c), null));
+                    i++;
+                } else if (c == ',') {
+                    out.add(new Token(Kind.COMMA, ",", null));
+                    i++;
+                } else if (c == ';') {
+                    out.add(new Token(Kind.SEMICOLON, ";", null));
+                    i++;
+                } else if (c == '.' ) {
+                    out.add(new Token(Kind.DOT, ".", null));
+                    i++;
+                } else if ("+-*/<>=~!@#%^&|`?:".indexOf(c) >= 0) {
+                    int start = i;
+                    while (i < n && "+-*/<>=~!@#%^&|`?:".indexOf(s.charAt(i)) >= 0
+                            && !(s.charAt(i) == '-' && peek(1) == '-') && !(s.charAt(i) == '/' && peek(1) == '*')) {
+                        i++;
+                    }
+                    if (i == start) {
+                        i++;
+                    }
+                    out.add(new Token(Kind.OPERATOR, s.substring(start, i), null));
+                } else {
+                    out.add(new Token(Kind.OTHER, String.valueOf(c), null));
+                    i++;
+                }
+            }
+            return out;
+        }
+
+        private char peek(int ahead) {
+            return i + ahead < s.length() ? s.charAt(i + ahead) : '\0';
+        }
+
+        private void blockComment() {
+            int depth = 0;
+            int n = s.length();
+            while (i < n) {
+                if (s.startsWith("/*", i)) {
+                    depth++;
+                    i += 2;
+                } else if (s.startsWith("*/", i)) {
+                    depth--;
+                    i += 2;
+                    if (depth == 0) {
+                        return;
+                    }
+                } else {
+                    i++;
+                }
+            }
+            unterminated = "comment (/* without */)";
+        }
+
+        private void quoted(char quote, boolean backslashEscapes, String what) {
+            int n = s.length();
+            i++;
+            while (i < n) {
+                char c = s.charAt(i);
+                if (backslashEscapes && c == '\\') {
+                    i += 2;
+                    continue;
+                }
+                if (c == quote) {
+                    if (i + 1 < n && s.charAt(i + 1) == quote) {
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    return;
+                }
+                i++;
+            }
+            unterminated = what;
+            i = n;
+        }
+
+        /** The dollar-quote tag starting at i ($$ or $tag$), or null. */
+        private String dollarTag() {
+            if (i > 0 && (Character.isLetterOrDigit(s.charAt(i - 1)) || s.charAt(i - 1) == '_')) {
+                return null; // part of an identifier such as a$b
+            }
+            int j = i + 1;
+            while (j < s.length()) {
+                char c = s.charAt(j);
+                if (c == '$') {
+                    return s.substring(i, j + 1);
+                }
+                if (!(Character.isLetter(c) || c == '_' || j > i + 1 && Character.isDigit(c))) {
+                    return null;
+                }
+                j++;
+            }
+            return null;
+        }
+    }
+}
