@@ -20,7 +20,7 @@ import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Ident;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

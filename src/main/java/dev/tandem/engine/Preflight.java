@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
@@ -42,7 +44,7 @@ final class Preflight {
             }
         }
         if (!problems.isEmpty()) {
-            throw new EngineException(EngineException.EXISTING_ROWS_INVALID, false, "expand of " + plan.key()
+            throw new EngineException(Reason.ExistingRowsInvalid, "expand of " + plan.key()
                     + " refused, nothing was changed: " + String.join("; ", problems) + "; fix these rows, or change the "
                     + "expression so that it accepts them (e.g. CASE WHEN data IS JSON THEN data::jsonb END)");
         }
@@ -136,7 +138,7 @@ final class Preflight {
             }
         }
         if (!problems.isEmpty()) {
-            throw new EngineException(EngineException.KEYS_COLLIDE, false, "expand of " + plan.key()
+            throw new EngineException(Reason.KeysCollide, "expand of " + plan.key()
                     + " refused, nothing was changed: " + String.join("; ", problems) + "; each new row belongs to one "
                     + "old row: rename or remove one of the old rows, or change the mappings (onDelete: Keep for a "
                     + "many-to-one lookup)");

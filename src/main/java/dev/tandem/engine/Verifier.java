@@ -1,10 +1,14 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.TrackingSql;
+
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.PlannedCheck;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.plan.VerifyTuning;
 
 import java.sql.Array;
@@ -64,7 +68,7 @@ public final class Verifier {
         try (Connection c = target.connect("tandem-progress")) {
             return state(c, plan.key(), ledger);
         } catch (SQLException e) {
-            throw new EngineException(EngineException.DATABASE_UNAVAILABLE, true, target.redact(e.getMessage()), e);
+            throw new EngineException(Reason.DatabaseUnavailable, target.redact(e.getMessage()), e);
         }
     }
 
@@ -89,8 +93,8 @@ public final class Verifier {
             finish(c, plan, pass, failedChecks, errored);
             return state(c, plan.key(), ledger);
         } catch (SQLException e) {
-            throw new EngineException(Sql.isConnectionError(e.getSQLState()) ? EngineException.DATABASE_UNAVAILABLE
-                    : EngineException.SQL_ERROR, Sql.isConnectionError(e.getSQLState()),
+            throw new EngineException(Sql.isConnectionError(e.getSQLState()) ? Reason.DatabaseUnavailable
+                    : Reason.SqlError,
                     "verification of " + plan.key() + ": " + target.redact(e.getMessage()), e);
         }
     }
@@ -102,17 +106,16 @@ public final class Verifier {
             ledger.lock(c, plan.key() + "#verify");
             LedgerState state = ledger.read(c, plan.key());
             if (!state.applied(Step.BACKFILL)) {
-                throw new EngineException(EngineException.STEP_ORDER, false,
-                        "cannot verify " + plan.key() + " before the backfill has committed");
+                throw new EngineException(Reason.StepOutOfOrder, "cannot verify " + plan.key() + " before the backfill has committed");
             }
             if (state.applied(Step.CUTOVER) || state.applied(Step.ROLLBACK)) {
-                throw new EngineException(EngineException.STEP_ORDER, false, plan.key() + " has "
+                throw new EngineException(Reason.StepOutOfOrder, plan.key() + " has "
                         + (state.applied(Step.CUTOVER) ? "cut over" : "rolled back") + "; there is nothing left to verify");
             }
             Integer latest = null;
             boolean latestFinished = true;
             try (PreparedStatement ps = c.prepareStatement("SELECT pass, finished_at IS NOT NULL FROM "
-                    + ledger.table("verify_passes") + " WHERE migration = ? ORDER BY pass DESC LIMIT 1")) {
+                    + ledger.table(TrackingSql.VERIFY_PASSES) + " WHERE migration = ? ORDER BY pass DESC LIMIT 1")) {
                 ps.setString(1, plan.key());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
@@ -126,7 +129,7 @@ public final class Verifier {
             }
             int expected = latest == null ? 1 : latest + 1;
             if (pass != expected || !latestFinished) {
-                throw new EngineException(EngineException.STEP_ORDER, false, "verification pass " + pass + " of "
+                throw new EngineException(Reason.StepOutOfOrder, "verification pass " + pass + " of "
                         + plan.key() + " cannot start: " + (latestFinished ? "the next pass is " + expected
                         : "pass " + latest + " has not finished"));
             }
@@ -134,7 +137,7 @@ public final class Verifier {
             for (CompiledSync entry : plan.sync()) {
                 estimate += Catalog.estimate(c, entry);
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("verify_passes")
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.VERIFY_PASSES)
                     + " (migration, pass, retry_token, rows_estimate, runner) VALUES (?, ?, ?, ?, ?)")) {
                 ps.setString(1, plan.key());
                 ps.setInt(2, pass);
@@ -149,7 +152,7 @@ public final class Verifier {
 
     private void verifyEntry(Connection c, MigrationPlan plan, int pass, CompiledSync entry, Listener listener)
             throws SQLException, EngineException {
-        String progress = ledger.table("verify_progress");
+        String progress = ledger.table(TrackingSql.VERIFY_PROGRESS);
         String[] last;
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + progress + " (migration, pass, entry) "
                 + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
@@ -443,11 +446,11 @@ public final class Verifier {
             throws SQLException, EngineException {
         inTransaction(c, () -> {
             if (cutOver(c, plan.key())) {
-                throw new EngineException(EngineException.STEP_ORDER, false, plan.key()
+                throw new EngineException(Reason.StepOutOfOrder, plan.key()
                         + " cut over while verification pass " + pass + " ran; the pass stops");
             }
             int recorded;
-            try (PreparedStatement ps = c.prepareStatement("SELECT recorded FROM " + ledger.table("verify_passes")
+            try (PreparedStatement ps = c.prepareStatement("SELECT recorded FROM " + ledger.table(TrackingSql.VERIFY_PASSES)
                     + " WHERE migration = ? AND pass = ? FOR UPDATE")) {
                 ps.setString(1, plan.key());
                 ps.setInt(2, pass);
@@ -459,7 +462,7 @@ public final class Verifier {
             int room = Math.max(0, tuning.maxRecordedMismatches() - recorded);
             int stored = 0;
             if (room > 0 && !chunk.mismatches.isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("verify_mismatches")
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.VERIFY_MISMATCHES)
                         + " (migration, pass, entry, entry_name, kind, key, old_row, new_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT DO NOTHING")) {
                     for (String[] m : chunk.mismatches.subList(0, Math.min(room, chunk.mismatches.size()))) {
@@ -477,14 +480,14 @@ public final class Verifier {
                     ps.executeBatch();
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("verify_passes")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PASSES)
                     + " SET recorded = recorded + ?, updated_at = now() WHERE migration = ? AND pass = ?")) {
                 ps.setInt(1, stored);
                 ps.setString(2, plan.key());
                 ps.setInt(3, pass);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("verify_progress")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PROGRESS)
                     + " SET last_key = ?, rows_walked = rows_walked + ?, rows_checked = rows_checked + ?, "
                     + "chunks = chunks + 1, missing = missing + ?, extra = extra + ?, different = different + ?, "
                     + "done = ?, updated_at = now() WHERE migration = ? AND pass = ? AND entry = ?")) {
@@ -505,7 +508,7 @@ public final class Verifier {
     }
 
     private boolean cutOver(Connection c, String key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + ledger.table("steps")
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + ledger.table(TrackingSql.STEPS)
                 + " WHERE migration = ? AND step = ?)")) {
             ps.setString(1, key);
             ps.setString(2, Step.CUTOVER.key());
@@ -556,7 +559,7 @@ public final class Verifier {
             String result = s.mismatches() > 0 || checksFalse ? VerifyState.FAILED
                     : errored ? VerifyState.INCONCLUSIVE : VerifyState.PASSED;
             boolean revoked = !VerifyState.PASSED.equals(result) && ledger.revokeVerified(c, plan.key());
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("verify_passes")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PASSES)
                     + " SET finished_at = now(), updated_at = now(), result = ?, failed_checks = ?, message = ? "
                     + "WHERE migration = ? AND pass = ? AND finished_at IS NULL")) {
                 ps.setString(1, result);
@@ -571,7 +574,7 @@ public final class Verifier {
     }
 
     static VerifyState state(Connection c, String key, Ledger ledger) throws SQLException {
-        if (!ledger.exists(c, "verify_passes")) {
+        if (!ledger.exists(c, TrackingSql.VERIFY_PASSES)) {
             return VerifyState.none();
         }
         int pass;
@@ -585,7 +588,7 @@ public final class Verifier {
         List<String> failedChecks;
         String message;
         try (PreparedStatement ps = c.prepareStatement("SELECT pass, finished_at IS NULL, result, retry_token, started_at, "
-                + "finished_at, updated_at, rows_estimate, failed_checks, message FROM " + ledger.table("verify_passes")
+                + "finished_at, updated_at, rows_estimate, failed_checks, message FROM " + ledger.table(TrackingSql.VERIFY_PASSES)
                 + " WHERE migration = ? ORDER BY pass DESC LIMIT 1")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
@@ -608,7 +611,7 @@ public final class Verifier {
         long[] sums = new long[6];
         try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(rows_walked), 0), coalesce(sum(rows_checked), 0), "
                 + "coalesce(sum(chunks), 0), coalesce(sum(missing), 0), coalesce(sum(extra), 0), coalesce(sum(different), 0) "
-                + "FROM " + ledger.table("verify_progress") + " WHERE migration = ? AND pass = ?")) {
+                + "FROM " + ledger.table(TrackingSql.VERIFY_PROGRESS) + " WHERE migration = ? AND pass = ?")) {
             ps.setString(1, key);
             ps.setInt(2, pass);
             try (ResultSet rs = ps.executeQuery()) {
@@ -620,7 +623,7 @@ public final class Verifier {
         }
         List<String> samples = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT entry_name || ' ' || kind || ' ' || key FROM "
-                + ledger.table("verify_mismatches") + " WHERE migration = ? AND pass = ? ORDER BY seq LIMIT " + SAMPLES)) {
+                + ledger.table(TrackingSql.VERIFY_MISMATCHES) + " WHERE migration = ? AND pass = ? ORDER BY seq LIMIT " + SAMPLES)) {
             ps.setString(1, key);
             ps.setInt(2, pass);
             try (ResultSet rs = ps.executeQuery()) {
@@ -630,7 +633,7 @@ public final class Verifier {
             }
         }
         int consecutive = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT result FROM " + ledger.table("verify_passes")
+        try (PreparedStatement ps = c.prepareStatement("SELECT result FROM " + ledger.table(TrackingSql.VERIFY_PASSES)
                 + " WHERE migration = ? AND finished_at IS NOT NULL ORDER BY pass DESC")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {

@@ -1,5 +1,7 @@
 package dev.tandem.operator;
 
+import dev.tandem.api.v1alpha1.EventReason;
+
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;

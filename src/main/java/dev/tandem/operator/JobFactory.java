@@ -2,7 +2,7 @@ package dev.tandem.operator;
 
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.engine.ConnectionKeys;
-import dev.tandem.operator.handlers.Jobs;
+import dev.tandem.engine.conductor.Workers;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.VerifyTuning;
@@ -50,18 +50,20 @@ public class JobFactory {
         this.image = image;
     }
 
-    /** The Job port of one migration, for one reconcile. */
-    public Jobs forMigration(SchemaMigration m, Secret secret) {
-        return new Jobs() {
+    static final String RETRY_HINT = "delete the Job to start a new one";
+
+    /** The migration's workers as Jobs, for one reconcile. */
+    public Workers forMigration(SchemaMigration m, Secret secret) {
+        return new Workers() {
             @Override
-            public Job backfill(MigrationPlan plan, BackfillTuning tuning, boolean suspend) {
+            public Worker backfill(MigrationPlan plan, BackfillTuning tuning, boolean suspend) {
                 return ensure(m, build(m, secret, plan, BACKFILL, backfillJobName(m, plan), backfillArgs(m, plan, tuning),
                         Math.max(1, tuning.parallelism()), m.getSpec().getBackfill() == null ? null
                                 : m.getSpec().getBackfill().getResources(), suspend), suspend);
             }
 
             @Override
-            public Job verify(MigrationPlan plan, int pass, String retryToken, VerifyTuning tuning, boolean suspend) {
+            public Worker verify(MigrationPlan plan, int pass, String retryToken, VerifyTuning tuning, boolean suspend) {
                 List<String> args = new ArrayList<>(List.of(VERIFY, "--plan=" + PLAN_MOUNT + "/" + Names.PLAN_JSON_KEY,
                         "--plan-hash=" + plan.hash(), "--pass=" + pass, "--retry-token=" + (retryToken == null ? "" : retryToken),
                         "--tracking-schema=" + m.getSpec().getDatabase().effectiveTrackingSchema()));
@@ -92,8 +94,8 @@ public class JobFactory {
     /** Suspends every unfinished Job of the migration (the incident brake). */
     public void suspendAll(SchemaMigration m) {
         for (Job job : ownJobs(m)) {
-            Jobs.State state = state(m.getMetadata().getNamespace(), job).state();
-            if (state == Jobs.State.RUNNING) {
+            Workers.State state = state(m.getMetadata().getNamespace(), job).state();
+            if (state == Workers.State.RUNNING) {
                 client.batch().v1().jobs().inNamespace(m.getMetadata().getNamespace()).withName(job.getMetadata().getName())
                         .edit(j -> new JobBuilder(j).editSpec().withSuspend(true).endSpec().build());
             }
@@ -121,7 +123,7 @@ public class JobFactory {
         return args;
     }
 
-    private Jobs.Job ensure(SchemaMigration m, Job wanted, boolean suspend) {
+    private Workers.Worker ensure(SchemaMigration m, Job wanted, boolean suspend) {
         String ns = m.getMetadata().getNamespace();
         String name = wanted.getMetadata().getName();
         Job job = client.batch().v1().jobs().inNamespace(ns).withName(name).get();
@@ -182,20 +184,20 @@ public class JobFactory {
                 .build();
     }
 
-    private Jobs.Job state(String ns, Job job) {
+    private Workers.Worker state(String ns, Job job) {
         String name = job.getMetadata().getName();
         if (job.getStatus() != null && job.getStatus().getConditions() != null) {
             for (JobCondition c : job.getStatus().getConditions()) {
                 if ("True".equals(c.getStatus()) && ("Failed".equals(c.getType()))) {
-                    return new Jobs.Job(name, Jobs.State.FAILED, podFailure(ns, name, c));
+                    return new Workers.Worker(name, Workers.State.FAILED, podFailure(ns, name, c), null, RETRY_HINT);
                 }
                 if ("True".equals(c.getStatus()) && "Complete".equals(c.getType())) {
-                    return new Jobs.Job(name, Jobs.State.SUCCEEDED, null);
+                    return new Workers.Worker(name, Workers.State.SUCCEEDED, null, null, RETRY_HINT);
                 }
             }
         }
-        return new Jobs.Job(name, Boolean.TRUE.equals(job.getSpec().getSuspend()) ? Jobs.State.SUSPENDED
-                : Jobs.State.RUNNING, null);
+        return new Workers.Worker(name, Boolean.TRUE.equals(job.getSpec().getSuspend()) ? Workers.State.SUSPENDED
+                : Workers.State.RUNNING, null, null, RETRY_HINT);
     }
 
     /** The reason of the last failed pod of the Job, else the Job's own condition. */

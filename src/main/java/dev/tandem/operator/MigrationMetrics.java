@@ -61,6 +61,21 @@ public class MigrationMetrics {
                 .tag("step", step).register(registry).increment();
     }
 
+    /** The conductor's step observer, recording into these metrics. */
+    public dev.tandem.engine.conductor.StepObserver observer() {
+        return new dev.tandem.engine.conductor.StepObserver() {
+            @Override
+            public void step(dev.tandem.api.v1alpha1.Step step, String outcome, Duration took) {
+                MigrationMetrics.this.step(step.key(), outcome, took);
+            }
+
+            @Override
+            public void lockTimeout(dev.tandem.api.v1alpha1.Step step) {
+                MigrationMetrics.this.lockTimeout(step.key());
+            }
+        };
+    }
+
     public void phase(String uid, Phase phase) {
         if (uid != null && phase != null) {
             phases.put(uid, phase);

@@ -1,7 +1,6 @@
 package dev.tandem.crd;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;

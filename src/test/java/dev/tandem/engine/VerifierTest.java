@@ -1,12 +1,14 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.api.v1alpha1.VerifySpec;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.plan.VerifyTuning;
 import dev.tandem.testing.ChildJvm;
 import dev.tandem.testing.Specs;
@@ -270,7 +272,7 @@ class VerifierTest {
         MigrationEngine engine = EngineStepTest.engine(db);
         assertThatThrownBy(() -> engine.apply(plan, Step.VERIFY, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class,
-                        e -> assertThat(e.reason()).isEqualTo(EngineException.VERIFICATION_INCOMPLETE));
+                        e -> assertThat(e.reason()).isEqualTo(Reason.VerificationIncomplete));
         assertThat(verifier(db, 500).run(plan, 1, "", Verifier.Listener.NONE).passed()).isTrue();
         assertThat(engine.apply(plan, Step.VERIFY, null, StepListener.NONE).applied()).isTrue();
 
@@ -283,7 +285,7 @@ class VerifierTest {
                 .isInstanceOf(EngineException.class);
         assertThatThrownBy(() -> engine.apply(plan, Step.VERIFY, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class,
-                        e -> assertThat(e.reason()).isEqualTo(EngineException.VERIFICATION_INCOMPLETE));
+                        e -> assertThat(e.reason()).isEqualTo(Reason.VerificationIncomplete));
 
         plant(db, "UPDATE users_pii SET full_name = 'name 1234' WHERE user_id = 1234");
         assertThat(verifier(db, 500).run(plan, 3, "", Verifier.Listener.NONE).passed()).isTrue();

@@ -1,4 +1,4 @@
-package dev.tandem.plan;
+package dev.tandem.api.v1alpha1;
 
 /** The database steps of a migration, in the order they run. Their names key the ledger. */
 public enum Step {

@@ -1,4 +1,4 @@
-package dev.tandem.operator;
+package dev.tandem.api.v1alpha1;
 
 /** The closed set of reasons of the Kubernetes Events the operator emits. */
 public enum EventReason {
