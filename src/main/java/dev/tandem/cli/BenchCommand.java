@@ -125,7 +125,7 @@ public class BenchCommand implements Callable<Integer> {
         try {
             if (database != null) {
                 try {
-                    db = DatabaseTarget.ofJdbcUrl(database, user != null ? user : System.getenv("PGUSER"),
+                    db = DatabaseTarget.of(database, user != null ? user : System.getenv("PGUSER"),
                             System.getenv("PGPASSWORD"));
                 } catch (IllegalArgumentException e) {
                     err.println("error: --database: " + e.getMessage());

@@ -14,8 +14,9 @@ import java.sql.SQLException;
  * command line), or an embedded PostgreSQL started for the run, with setup SQL loaded first.
  */
 final class DatabaseOptions {
-    @Option(names = "--database", description = "JDBC URL (jdbc:postgresql://localhost:5432/shop). The password comes "
-            + "from the environment (PGPASSWORD), never from the command line. Default: an embedded PostgreSQL.")
+    @Option(names = "--database", paramLabel = "URL", description = "The database: postgresql://host:5432/shop (as libpq "
+            + "takes it) or jdbc:postgresql://host:5432/shop. Give the password in PGPASSWORD, not on the command line. "
+            + "Default: an embedded PostgreSQL started for this run.")
     String database;
 
     @Option(names = "--user", description = "Database user (default: PGUSER, or the one in the URL).")
@@ -50,7 +51,7 @@ final class DatabaseOptions {
     Open open(Path manifest, PrintWriter out) throws CliError, IOException, SQLException {
         if (database != null) {
             try {
-                return new Open(DatabaseTarget.ofJdbcUrl(database, user != null ? user : System.getenv("PGUSER"),
+                return new Open(DatabaseTarget.of(database, user != null ? user : System.getenv("PGUSER"),
                         System.getenv("PGPASSWORD")), null);
             } catch (IllegalArgumentException e) {
                 throw CliError.input("--database: " + e.getMessage());

@@ -8,6 +8,7 @@ import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
 import dev.tandem.engine.MigrationEngine;
+import dev.tandem.engine.Sessions;
 import dev.tandem.engine.conductor.Conductor;
 import dev.tandem.engine.conductor.Outcome;
 import dev.tandem.engine.conductor.StepObserver;
@@ -75,7 +76,8 @@ public class RunCommand implements Callable<Integer> {
                         + "', then pass --plan-hash " + plan.hash() + " or set spec.promotion.planHash");
             }
             out.println("Migration " + plan.key() + ", plan " + plan.hash() + ", target " + target);
-            try (DatabaseOptions.Open db = databaseOptions.open(file, out)) {
+            try (DatabaseOptions.Open db = databaseOptions.open(file, out);
+                 Sessions.Scope sessions = Sessions.tagged(db.target)) {
                 MigrationEngine engine = new MigrationEngine(db.target, settings(migration));
                 tuning = BackfillTuning.from(migration.getSpec().getBackfill());
                 verifyTuning = VerifyTuning.from(migration.getSpec().getVerify());
@@ -129,8 +131,7 @@ public class RunCommand implements Callable<Integer> {
             while (true) {
                 Conductor.Decision decision = Conductor.decide(plan, engine.state(plan.key()), promotion);
                 if (decision instanceof Conductor.Decision.Stop stop) {
-                    err.println("error: " + stop.reason() + ": " + stop.message());
-                    return stop.reason() == Reason.PlanHashMismatch ? 2 : 1;
+                    return stopped(stop, plan, err);
                 }
                 if (decision instanceof Conductor.Decision.Reached reached) {
                     out.println("Reached " + reached.phase() + " (" + reached.phase().stepLabel() + ")"
@@ -146,6 +147,8 @@ public class RunCommand implements Callable<Integer> {
                     out.println("  done: " + a.phase() + " (" + a.detail() + ")");
                 } else if (outcome instanceof Outcome.Retry r) {
                     err.println("error: " + r.reason() + ": " + r.message());
+                    err.println("This is transient and nothing is half done: run the same command again when the "
+                            + "cause has cleared; it goes on where it stopped.");
                     return 1;
                 } else if (outcome instanceof Outcome.Failed f) {
                     err.println("error: " + f.reason() + ": " + f.message());
@@ -157,6 +160,22 @@ public class RunCommand implements Callable<Integer> {
             err.println("error: " + e.reason() + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * Why the run cannot go on. A ledger that holds another plan under this name is a different
+     * migration (another manifest with the same metadata.name) or a changed one: either way nothing
+     * of this manifest may run.
+     */
+    private static int stopped(Conductor.Decision.Stop stop, MigrationPlan plan, PrintWriter err) {
+        if (stop.reason() == Reason.SpecImmutable) {
+            err.println("error: " + Reason.PlanMismatch + ": the database already holds migration " + plan.key()
+                    + " with a different plan: " + stop.message().replaceFirst("^.*?: the database ran", "it ran")
+                    + ". If this is another migration, give it its own metadata.name; nothing was run");
+            return 2;
+        }
+        err.println("error: " + stop.reason() + ": " + stop.message());
+        return stop.reason() == Reason.PlanHashMismatch ? 2 : 1;
     }
 
     private static String advice(Conductor.Decision.Reached reached, MigrationPlan plan) {

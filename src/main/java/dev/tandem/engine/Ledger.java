@@ -35,23 +35,67 @@ final class Ledger {
     }
 
     /** Creates the tracking schema if missing (or completes one an older version made); safe to run concurrently. */
-    void bootstrap(Connection c) throws SQLException {
-        if (exists(c, TrackingSql.LAST_TABLES.get(0)) && exists(c, TrackingSql.LAST_TABLES.get(1))) {
+    void bootstrap(Connection c) throws SQLException, EngineException {
+        if (complete(c)) {
             return; // nothing to do: no DDL, no lock
         }
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + BOOTSTRAP_KEY + ")");
-            for (String statement : TrackingSql.bootstrap(schema)) {
-                s.execute(statement);
-            }
+        try {
+            create(c);
             c.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | EngineException e) {
             c.rollback();
             throw e;
         } finally {
             c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
+     * The same inside the caller's transaction: the first step of a migration creates the tracking
+     * schema together with its own statements, so a step that fails leaves no trace at all.
+     */
+    void bootstrapInTransaction(Connection c) throws SQLException, EngineException {
+        if (!complete(c)) {
+            create(c);
+        }
+    }
+
+    private boolean complete(Connection c) throws SQLException {
+        return exists(c, TrackingSql.LAST_TABLES.get(0)) && exists(c, TrackingSql.LAST_TABLES.get(1));
+    }
+
+    private void create(Connection c) throws SQLException, EngineException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + BOOTSTRAP_KEY + ")");
+            checkOwnership(c);
+            for (String statement : TrackingSql.bootstrap(schema)) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    /**
+     * Refuses a tracking schema the application already uses for its own tables: Tandem's tables
+     * would be mixed into it, or collide with one of the same name.
+     */
+    void checkOwnership(Connection c) throws SQLException, EngineException {
+        java.util.List<String> foreign = new java.util.ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(TrackingSql.FOREIGN_RELATIONS)) {
+            ps.setString(1, schema);
+            ps.setArray(2, c.createArrayOf("text", TrackingSql.TABLES.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    foreign.add(schema + "." + rs.getString(1));
+                }
+            }
+        }
+        if (!foreign.isEmpty()) {
+            throw new EngineException(dev.tandem.api.v1alpha1.Reason.TrackingSchemaTaken, "the schema " + schema
+                    + " holds the application's tables (" + String.join(", ", foreign) + "), so Tandem cannot keep its "
+                    + "ledger there; nothing was changed. Set spec.database.trackingSchema to a schema of Tandem's own, "
+                    + "e.g. tandem_ledger");
         }
     }
 

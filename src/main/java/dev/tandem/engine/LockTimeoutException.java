@@ -29,7 +29,6 @@ public final class LockTimeoutException extends EngineException {
                 : "blocked by " + blockers.stream().map(BlockingSession::describe).collect(Collectors.joining("; "));
         return step + " could not take its locks within lock_timeout after " + attempts + " attempt"
                 + (attempts == 1 ? "" : "s") + ": " + who
-                + ". End or wait out that transaction (SELECT pg_terminate_backend(pid)), then run the step again (the operator "
-                + "retries it by itself).";
+                + ". End or wait out that transaction (SELECT pg_terminate_backend(pid)), then run the step again.";
     }
 }

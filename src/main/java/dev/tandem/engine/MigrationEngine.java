@@ -127,7 +127,11 @@ public final class MigrationEngine implements Engine {
                 // Before anything is created (the tracking schema included): existing rows that would fail.
                 new Preflight(c, settings).check(plan);
             }
-            ledger.bootstrap(c);
+            if (step == Step.EXPAND) {
+                ledger.checkOwnership(c); // the expand's own transaction creates the ledger with its statements
+            } else {
+                ledger.bootstrap(c);
+            }
             if (step == Step.BACKFILL && !plan.sync().isEmpty()) {
                 BackfillProgress progress = Backfiller.progress(c, plan, ledger);
                 if (!progress.complete()) {
@@ -161,7 +165,7 @@ public final class MigrationEngine implements Engine {
                         ? runner.runTransactional(plan, step, unit, last, uid, skipSql, listener)
                         : runner.runAlone(plan, step, unit, last, uid, listener);
             } catch (EngineException e) {
-                throw unit.index() == 0 ? e : Errors.partly(e, step, unit.index(), units.size());
+                throw unit.index() == 0 ? e : Errors.partly(e, plan, step, unit.index());
             }
             maxAttempts = Math.max(maxAttempts, outcome.attempts());
             appliedAny |= outcome.applied();

@@ -60,22 +60,9 @@ final class RowIsolation {
     }
 
     private void rowByRow(long page) throws SQLException, EngineException {
-        List<String[]> keys = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(BackfillSql.keysInRange(entry))) {
-            ps.setString(1, BackfillSql.tid(page, 0));
-            ps.setString(2, BackfillSql.tid(page + 1, 0));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String[] row = new String[entry.sourceKey().size() + 1];
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] = rs.getString(i + 1);
-                    }
-                    keys.add(row);
-                }
-            }
-        }
+        List<String[]> keys = RowErrors.rowsOfPage(c, entry, page);
         for (String[] row : keys) {
-            int item = Integer.parseInt(row[0].substring(row[0].indexOf(',') + 1, row[0].length() - 1));
+            int item = RowErrors.item(row[0]);
             String from = BackfillSql.tid(page, item);
             String to = BackfillSql.tid(page, item + 1);
             Savepoint sp = c.setSavepoint();

@@ -63,8 +63,9 @@ final class StepRunner {
                 applySessionSettings(c, true);
                 if (!ledger.tryLock(c, plan.key())) {
                     c.rollback();
-                    throw new EngineException(Reason.MigrationBusy, what + ": another runner holds this migration's lock; retrying later");
+                    throw new EngineException(Reason.MigrationBusy, what + ": another runner holds this migration's lock");
                 }
+                ledger.bootstrapInTransaction(c);
                 String recordedHash = ledger.ensureMigration(c, plan.key(), uid, plan.hash());
                 LedgerState state = ledger.read(c, plan.key());
                 checkHash(plan, recordedHash);
@@ -79,7 +80,7 @@ final class StepRunner {
                 try (BlockerWatch watch = new BlockerWatch(target, pid, watchInterval())) {
                     try {
                         if (!skipSql) {
-                            execute(c, unit.statements());
+                            execute(c, plan, step, unit);
                         }
                     } catch (SQLException e) {
                         blockers = watch.blockers();
@@ -124,10 +125,11 @@ final class StepRunner {
                 c.setAutoCommit(true);
                 applySessionSettings(c, false);
                 if (!ledger.trySessionLock(c, plan.key())) {
-                    throw new EngineException(Reason.MigrationBusy, what + ": another runner holds this migration's lock; retrying later");
+                    throw new EngineException(Reason.MigrationBusy, what + ": another runner holds this migration's lock");
                 }
                 try {
                     c.setAutoCommit(false);
+                    ledger.bootstrapInTransaction(c);
                     String recordedHash = ledger.ensureMigration(c, plan.key(), uid, plan.hash());
                     LedgerState state = ledger.read(c, plan.key());
                     c.commit();
@@ -137,7 +139,11 @@ final class StepRunner {
                     if (state.applied(step) || state.unitApplied(step, unit.index())) {
                         return new UnitOutcome(false, attempt);
                     }
-                    runIdempotently(c, statement);
+                    try {
+                        runIdempotently(c, statement);
+                    } catch (SQLException e) {
+                        throw new Statements.Failed(Statements.where(plan, step, unit, 0), e);
+                    }
                     long ms = (System.nanoTime() - t0) / 1_000_000;
                     c.setAutoCommit(false);
                     ledger.recordUnit(c, plan.key(), step, unit.index(), 1, ms, settings.runner());
@@ -203,10 +209,14 @@ final class StepRunner {
         }
     }
 
-    private void execute(Connection c, List<PlannedStatement> statements) throws SQLException {
+    private void execute(Connection c, MigrationPlan plan, Step step, PlanUnit unit) throws SQLException {
         try (Statement s = c.createStatement()) {
-            for (PlannedStatement statement : statements) {
-                s.execute(statement.sql());
+            for (int i = 0; i < unit.statements().size(); i++) {
+                try {
+                    s.execute(unit.statements().get(i).sql());
+                } catch (SQLException e) {
+                    throw new Statements.Failed(Statements.where(plan, step, unit, i), e);
+                }
             }
         }
     }

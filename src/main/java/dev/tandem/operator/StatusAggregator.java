@@ -1,5 +1,6 @@
 package dev.tandem.operator;
 
+import dev.tandem.engine.Redaction;
 import dev.tandem.api.v1alpha1.Reason;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -281,7 +282,8 @@ public final class StatusAggregator {
         stalled(reason.name(), message);
     }
 
-    private void stalled(String reason, String message) {
+    private void stalled(String reason, String rawMessage) {
+        String message = Redaction.scrub(rawMessage);
         status.setMessage(message);
         status.setLastError(new ErrorStatus(reason, message, sameErrorTime(reason, message)));
         status.setNextRetryTime(null);
@@ -298,7 +300,8 @@ public final class StatusAggregator {
         stalled(reason, message);
     }
 
-    public void retrying(Reason reason, String message, Instant retryAt) {
+    public void retrying(Reason reason, String rawMessage, Instant retryAt) {
+        String message = Redaction.scrub(rawMessage);
         status.setMessage(message);
         status.setLastError(new ErrorStatus(reason.name(), message, sameErrorTime(reason.name(), message)));
         status.setNextRetryTime(format(retryAt));
@@ -376,7 +379,8 @@ public final class StatusAggregator {
         StatusCondition old = conditions.get(type);
         String since = old != null && s.equals(old.getStatus()) && old.getLastTransitionTime() != null
                 ? old.getLastTransitionTime() : now;
-        conditions.put(type, new StatusCondition(type, s, reason, message == null ? "" : message, generation, since));
+        conditions.put(type, new StatusCondition(type, s, reason, message == null ? "" : Redaction.scrub(message),
+                generation, since));
     }
 
     private String sameErrorTime(String reason, String message) {

@@ -25,6 +25,19 @@ public final class TrackingSql {
     public static final String VERIFY_MISMATCHES = "verify_mismatches";
     /** Tables the bootstrap creates last: when they exist, the schema is complete. */
     public static final List<String> LAST_TABLES = List.of(SYNC_ERRORS, VERIFY_MISMATCHES);
+    /** Every table of the tracking schema. */
+    public static final List<String> TABLES = List.of(MIGRATIONS, STEPS, STEP_UNITS, BACKFILL_ENTRIES, BACKFILL_SHARDS,
+            BACKFILL_BATCH_LOG, SYNC_REMOVALS, SYNC_ERRORS, VERIFY_PASSES, VERIFY_PROGRESS, VERIFY_MISMATCHES);
+
+    /**
+     * The tables and views of a schema (parameter 1) that are not Tandem's, up to five: those whose
+     * name is not one of {@link #TABLES} (parameter 2), and a {@code migrations} table without
+     * Tandem's columns. When there are any, the schema belongs to the application.
+     */
+    public static final String FOREIGN_RELATIONS = "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE n.nspname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND (c.relname <> ALL (?) "
+            + "OR (c.relname = '" + MIGRATIONS + "' AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid "
+            + "AND a.attname = 'plan_hash' AND NOT a.attisdropped))) ORDER BY c.relname LIMIT 5";
 
     private TrackingSql() {
     }

@@ -141,4 +141,51 @@ class CrdIT {
         assertThat(admitted(spec("Verified", null), spec("RolledBack", null))).isTrue();
         assertThat(admitted(spec("Verified", null), spec("Expanded", null))).isTrue();
     }
+
+    /** The rules of one field, evaluated with self = value, as the API server would on create. */
+    private static boolean fieldAdmits(String pointer, Object value) throws Exception {
+        JsonNode rules = crd().at("/spec/versions/0/schema/openAPIV3Schema/properties/spec" + pointer
+                + "/x-kubernetes-validations");
+        assertThat(rules.isArray()).as(pointer + " has CEL rules").isTrue();
+        CelCompiler compiler = CelCompilerFactory.standardCelCompilerBuilder()
+                .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
+                .addVar("self", SimpleType.DYN).build();
+        CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+        for (JsonNode rule : rules) {
+            Object result = runtime.createProgram(compiler.compile(rule.get("rule").asText()).getAst())
+                    .eval(Map.of("self", value));
+            if (!Boolean.TRUE.equals(result)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void celBoundsEveryDurationAndTheTrackingSchema() throws Exception {
+        Map<String, List<String>> admittedAndNot = Map.of(
+                "/properties/lockTimeout", List.of("2s", "500ms", "1h", "|", "0s", "0.5ms", "2h", "90m"),
+                "/properties/statementTimeout", List.of("15m", "1s", "24h", "|", "500ms", "25h", "1000h"),
+                "/properties/backfill/properties/targetBatchTime", List.of("200ms", "10m", "|", "5ms", "11m"),
+                "/properties/backfill/properties/throttle/properties/maxReplicationLag", List.of("10s", "|", "0s", "25h"),
+                "/properties/backfill/properties/throttle/properties/maxTransactionAge", List.of("5m", "168h", "|", "169h"),
+                "/properties/verify/properties/reverifyEvery", List.of("30m", "1h30m", "720h", "|", "30s", "721h"),
+                "/properties/database/properties/trackingSchema", List.of("tandem", "ledger_2", "|", "public",
+                        "information_schema", "pg_tandem"));
+        for (Map.Entry<String, List<String>> e : admittedAndNot.entrySet()) {
+            boolean admitted = true;
+            for (String value : e.getValue()) {
+                if (value.equals("|")) {
+                    admitted = false;
+                    continue;
+                }
+                assertThat(fieldAdmits(e.getKey(), value)).as(e.getKey() + " = " + value).isEqualTo(admitted);
+            }
+        }
+        JsonNode batchSize = crd().at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/backfill"
+                + "/properties/batchSize/pattern");
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(batchSize.asText());
+        assertThat(List.of("auto", "1", "5000", "999999", "1000000")).allMatch(v -> pattern.matcher(v).find());
+        assertThat(List.of("0", "-5", "1000001", "99999999999999999999", "10k")).noneMatch(v -> pattern.matcher(v).find());
+    }
 }

@@ -60,7 +60,7 @@ class SpecValidatorTest {
         SchemaMigrationSpec spec = valid();
         spec.setLockTimeout("0s");
         assertThat(SpecValidator.validate(spec, true)).singleElement().asString()
-                .startsWith("spec.lockTimeout:").contains("zero");
+                .startsWith("spec.lockTimeout:").contains("out of range").contains("from 1ms to 1h");
     }
 
     @Test

@@ -28,6 +28,10 @@ public enum Reason {
     // ------------------------------------------------------------------ a person must act: Stalled
     /** The spec is not valid; the message names the field. */
     InvalidSpec(false, EventReason.InvalidSpec),
+    /** The database the connection names does not exist on the server. */
+    DatabaseNotFound(false, EventReason.DatabaseUnavailable),
+    /** The tracking schema (spec.database.trackingSchema) already holds the application's tables. */
+    TrackingSchemaTaken(false, EventReason.InvalidSpec),
     /** spec.database.secretRef names no Secret. */
     SecretNotFound(false, EventReason.DatabaseUnavailable),
     /** The Secret lacks the keys of a connection. */
