@@ -84,7 +84,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                 return r;
             });
         }
-        metrics.phase(m.getMetadata().getUid(), status.currentPhase());
+        metrics.observe(m.getMetadata().getUid(), status.build(), Instant.now(clock));
         UpdateControl<SchemaMigration> control = UpdateControl.noUpdate();
         return requeue.map(control::rescheduleAfter).orElse(control);
     }

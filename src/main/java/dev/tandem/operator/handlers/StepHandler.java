@@ -30,7 +30,7 @@ abstract class StepHandler implements PhaseHandler {
     @Override
     public HandlerResult handle(StepContext context) {
         try {
-            StepResult result = context.engine().apply(context.plan(), step, context.uid(), dev.tandem.engine.StepListener.NONE);
+            StepResult result = context.engine().apply(context.plan(), step, context.uid(), metrics.stepListener());
             metrics.step(step.key(), result.applied() ? "applied" : "already_applied", result.took());
             int statements = context.plan().step(step).statements().size();
             String detail = result.applied()
