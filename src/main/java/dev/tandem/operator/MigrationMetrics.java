@@ -98,9 +98,8 @@ public class MigrationMetrics {
         }
         gauge(MIGRATIONS_VERIFICATION_FAILED, "Migrations whose latest verification pass did not pass (Failed or "
                 + "Inconclusive)", s -> s.verificationFailed() ? 1 : 0);
-        Gauge.builder(VERIFICATION_MISMATCHED_ROWS, mismatches, m -> m.values().stream().mapToLong(Long::longValue).sum())
-                .description("Mismatched rows found by the latest verification pass, over all migrations")
-                .register(registry);
+        register(VERIFICATION_MISMATCHED_ROWS, "Mismatched rows found by the latest verification pass, over all migrations",
+                mismatches, m -> m.values().stream().mapToLong(Long::longValue).sum());
         gauge(BACKFILL_ROWS_PER_SECOND, "Current copy rate of the running backfills, as their Jobs measure it",
                 Seen::rowsPerSecond);
         gauge(BACKFILL_ROWS_REMAINING, "Rows the running backfills still have to copy (from PostgreSQL's row estimate)",
@@ -129,8 +128,18 @@ public class MigrationMetrics {
     }
 
     private void gauge(String name, String description, ToDoubleFunction<Seen> value, String... tags) {
-        Gauge.builder(name, seen, m -> m.values().stream().mapToDouble(value).sum())
-                .description(description).tags(tags).register(registry);
+        register(name, description, seen, m -> m.values().stream().mapToDouble(value).sum(), tags);
+    }
+
+    /**
+     * Registers a gauge of this instance's state, replacing one of the same name and tags: a
+     * registry that outlives an application restart (as in tests) would otherwise keep the first
+     * instance's gauge, since Micrometer ignores a second registration of the same meter. Held
+     * strongly, so that it never turns NaN while the registry lives.
+     */
+    private <T> void register(String name, String description, T state, ToDoubleFunction<T> value, String... tags) {
+        registry.find(name).tags(tags).gauges().forEach(registry::remove);
+        Gauge.builder(name, state, value).description(description).tags(tags).strongReference(true).register(registry);
     }
 
     /**
