@@ -6,7 +6,10 @@ import dev.tandem.engine.conductor.Workers;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.VerifyTuning;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ResourceClaim;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -24,11 +27,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Builds and follows a migration's Jobs: the backfill ({@code tandem backfill}, one per plan) and
  * the verification passes ({@code tandem verify}, one per pass). Each runs the operator's own
- * image, reads the plan from the plan ConfigMap and the connection from the Secret as TANDEM_DB_*
+ * image (pulled with the operator's imagePullSecrets and pull policy, as the chart configures them),
+ * reads the plan from the plan ConfigMap and the connection from the Secret as TANDEM_DB_*
  * variables, has no service-account token, runs non-root with a read-only root file system and
  * all capabilities dropped. Create-only: a new plan or pass gets a new Job; only
  * {@code spec.suspend} of an existing Job is ever changed.
@@ -43,11 +48,25 @@ public class JobFactory {
 
     private final KubernetesClient client;
     private final String image;
+    private final String pullPolicy;
+    private final List<LocalObjectReference> pullSecrets;
 
+    /**
+     * @param image       the operator's own image, which the Jobs run (TANDEM_IMAGE, set by the chart)
+     * @param pullPolicy  the Job containers' imagePullPolicy (TANDEM_IMAGE_PULL_POLICY, the chart's image.pullPolicy);
+     *                    empty: Kubernetes' default
+     * @param pullSecrets Secrets the Job pods pull the image with (TANDEM_IMAGE_PULL_SECRETS, comma-separated names,
+     *                    the chart's imagePullSecrets). Each must exist in the migration's namespace.
+     */
     public JobFactory(KubernetesClient client,
-                      @ConfigProperty(name = "tandem.image", defaultValue = "ghcr.io/tandem-dev/tandem:0.1.0") String image) {
+                      @ConfigProperty(name = "tandem.image", defaultValue = "ghcr.io/tandem-dev/tandem:0.1.0") String image,
+                      @ConfigProperty(name = "tandem.image-pull-policy") Optional<String> pullPolicy,
+                      @ConfigProperty(name = "tandem.image-pull-secrets") Optional<List<String>> pullSecrets) {
         this.client = client;
         this.image = image;
+        this.pullPolicy = pullPolicy.map(String::trim).filter(p -> !p.isEmpty()).orElse(null);
+        this.pullSecrets = pullSecrets.orElse(List.of()).stream().map(String::trim).filter(n -> !n.isEmpty()).distinct()
+                .map(LocalObjectReference::new).toList();
     }
 
     static final String RETRY_HINT = "delete the Job to start a new one";
@@ -165,11 +184,12 @@ public class JobFactory {
                 .withRestartPolicy("Never")
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
+                .withImagePullSecrets(pullSecrets)
                 .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(185L)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
                 .addNewContainer()
-                .withName(component).withImage(image).withArgs(args).withEnv(env)
-                .withResources(resources)
+                .withName(component).withImage(image).withImagePullPolicy(pullPolicy).withArgs(args).withEnv(env)
+                .withResources(withoutClaims(resources))
                 .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
                 .withRunAsNonRoot(true).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
                 .addNewVolumeMount().withName("plan").withMountPath(PLAN_MOUNT).withReadOnly(true).endVolumeMount()
@@ -182,6 +202,12 @@ public class JobFactory {
                 .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /** Limits and requests only: the Jobs declare no pod-level resource claims for a container to use. */
+    private static ResourceRequirements withoutClaims(ResourceRequirements resources) {
+        return resources == null ? null
+                : new ResourceRequirementsBuilder(resources).withClaims((List<ResourceClaim>) null).build();
     }
 
     private Workers.Worker state(String ns, Job job) {

@@ -13,7 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /** What the resource says that the conductor needs, and the cluster's wording of its answers. */
-final class Observed {
+public final class Observed {
     private Observed() {
     }
 
@@ -48,7 +48,7 @@ final class Observed {
     }
 
     /** What to commit next when the target is reached, or empty when the migration is finished. */
-    static Optional<String> nextPromotion(Conductor.Decision.Reached reached, MigrationPlan plan) {
+    public static Optional<String> nextPromotion(Conductor.Decision.Reached reached, MigrationPlan plan) {
         return reached.next().map(next -> next == Phase.CutOver
                 ? "to cross the point of no return, commit spec.targetPhase: CutOver with spec.promotion.planHash: \""
                 + plan.hash() + "\""

@@ -162,7 +162,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                 return r;
             });
         }
-        metrics.phase(m.getMetadata().getUid(), status.currentPhase());
+        metrics.observe(m.getMetadata().getUid(), status.build(), Instant.now(clock));
     }
 
     /** An error the reconcile could not handle itself (e.g. the API server refused a write): shown, retried. */

@@ -91,7 +91,7 @@ public final class SpecValidator {
     }
 
     private static void validateVerify(List<String> errors, VerifySpec verify) {
-        checkDuration(errors, "spec.verify.reverifyEvery", verify.getReverifyEvery(), Duration.ofMinutes(1),
+        checkDuration(errors, "spec.verify.reverifyEvery", verify.getReverifyEvery(), Duration.ofSeconds(1),
                 Duration.ofDays(30));
         checkRange(errors, "spec.verify.cleanPasses", verify.getCleanPasses(), 1, 100,
                 "consecutive clean passes needed");

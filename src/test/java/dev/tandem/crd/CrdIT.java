@@ -43,21 +43,56 @@ class CrdIT {
                 .isEqualTo(generated);
     }
 
+    /**
+     * Every field, Kubernetes' own types included: {@code kubectl explain} reads only this schema, so
+     * the Job pods' {@code resources} (core/v1 ResourceRequirements) are described here as well. Only
+     * apiVersion, kind and metadata are left to the API server, which documents them itself.
+     */
     @Test
     void everyFieldHasADescriptionForKubectlExplain() throws Exception {
         JsonNode schema = crd().at("/spec/versions/0/schema/openAPIV3Schema");
         List<String> undocumented = new ArrayList<>();
         walk(schema, "", undocumented);
         assertThat(undocumented).as("fields without description").isEmpty();
+        assertThat(schema.path("description").asText()).as("the resource itself (kubectl explain smig)")
+                .startsWith("SchemaMigration is an online, zero-downtime PostgreSQL schema migration")
+                .contains("spec.targetPhase", "spec.promotion.planHash");
+    }
+
+    /** The Jobs declare no pod-level resource claims, so only limits and requests may be given. */
+    @Test
+    void jobPodResourcesOfferLimitsAndRequestsOnly() throws Exception {
+        JsonNode spec = crd().at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties");
+        for (String job : List.of("backfill", "verify")) {
+            JsonNode resources = spec.at("/" + job + "/properties/resources/properties");
+            List<String> fields = new ArrayList<>();
+            resources.fieldNames().forEachRemaining(fields::add);
+            assertThat(fields).as(job + ".resources").containsExactlyInAnyOrder("limits", "requests");
+            assertThat(resources.at("/limits/description").asText()).contains("ResourceRequirements.limits");
+        }
+    }
+
+    /** One condition per type, merged by type: what kstatus, Argo CD and 'kubectl wait' expect. */
+    @Test
+    void conditionsAreAListMapKeyedByType() throws Exception {
+        JsonNode conditions = crd().at("/spec/versions/0/schema/openAPIV3Schema/properties/status/properties/conditions");
+        assertThat(conditions.path("x-kubernetes-list-type").asText()).isEqualTo("map");
+        assertThat(texts(conditions.path("x-kubernetes-list-map-keys"))).containsExactly("type");
+        // the API server refuses a list-map whose key is neither required nor defaulted
+        assertThat(texts(conditions.at("/items/required"))).contains("type", "status");
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     private static void walk(JsonNode node, String path, List<String> undocumented) {
         node.path("properties").fields().forEachRemaining(e -> {
             String p = path + "." + e.getKey();
-            // Inside Kubernetes' own types (core/v1 ResourceRequirements) the fields are Kubernetes' to document.
-            boolean kubernetesType = p.startsWith(".spec.backfill.resources.") || p.startsWith(".spec.verify.resources.");
             if (!e.getValue().has("description") && !p.startsWith(".metadata") && !p.equals(".apiVersion")
-                    && !p.equals(".kind") && !kubernetesType) {
+                    && !p.equals(".kind")) {
                 undocumented.add(p);
             }
             walk(e.getValue(), p, undocumented);
@@ -123,7 +158,7 @@ class CrdIT {
 
     @Test
     void celRequiresAPlanHashForCutOverAndContracted() throws Exception {
-        assertThat(rules()).hasSize(3);
+        assertThat(rules()).hasSize(4);
         assertThat(admitted(null, spec("Verified", null))).isTrue();
         assertThat(admitted(null, spec("CutOver", null))).isFalse();
         assertThat(admitted(null, spec("CutOver", ""))).isFalse();
@@ -169,7 +204,7 @@ class CrdIT {
                 "/properties/backfill/properties/targetBatchTime", List.of("200ms", "10m", "|", "5ms", "11m"),
                 "/properties/backfill/properties/throttle/properties/maxReplicationLag", List.of("10s", "|", "0s", "25h"),
                 "/properties/backfill/properties/throttle/properties/maxTransactionAge", List.of("5m", "168h", "|", "169h"),
-                "/properties/verify/properties/reverifyEvery", List.of("30m", "1h30m", "720h", "|", "30s", "721h"),
+                "/properties/verify/properties/reverifyEvery", List.of("30m", "1h30m", "1s", "720h", "|", "500ms", "721h"),
                 "/properties/database/properties/trackingSchema", List.of("tandem", "ledger_2", "|", "public",
                         "information_schema", "pg_tandem"));
         for (Map.Entry<String, List<String>> e : admittedAndNot.entrySet()) {
@@ -187,5 +222,17 @@ class CrdIT {
         java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(batchSize.asText());
         assertThat(List.of("auto", "1", "5000", "999999", "1000000")).allMatch(v -> pattern.matcher(v).find());
         assertThat(List.of("0", "-5", "1000001", "99999999999999999999", "10k")).noneMatch(v -> pattern.matcher(v).find());
+    }
+
+    @Test
+    void celKeepsARolledBackMigrationRolledBack() throws Exception {
+        for (String target : List.of("Expanded", "Backfilled", "Verified")) {
+            assertThat(admitted(spec("RolledBack", null), spec(target, null))).as("RolledBack -> " + target).isFalse();
+        }
+        assertThat(admitted(spec("RolledBack", null), spec("CutOver", "h"))).isFalse();
+        assertThat(admitted(spec("RolledBack", null), spec("Contracted", "h"))).isFalse();
+        assertThat(admitted(spec("RolledBack", null), spec("RolledBack", null))).as("unchanged target").isTrue();
+        assertThat(admitted(null, spec("RolledBack", null))).as("create: transition rules do not run").isTrue();
+        assertThat(admitted(spec("Expanded", null), spec("RolledBack", null))).as("rolling back is allowed").isTrue();
     }
 }

@@ -20,6 +20,8 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "spec.targetPhase cannot leave CutOver: the point of no return allows only Contracted next")
 @ValidationRule(value = "oldSelf.targetPhase != 'Contracted' || self.targetPhase == 'Contracted'",
         message = "spec.targetPhase cannot leave Contracted: the migration is finished")
+@ValidationRule(value = "oldSelf.targetPhase != 'RolledBack' || self.targetPhase == 'RolledBack'",
+        message = "spec.targetPhase cannot leave RolledBack: a rolled-back migration is final; create a new SchemaMigration")
 public class SchemaMigrationSpec {
     public static final String DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
 

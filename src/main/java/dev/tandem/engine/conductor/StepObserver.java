@@ -1,6 +1,7 @@
 package dev.tandem.engine.conductor;
 
 import dev.tandem.api.v1alpha1.Step;
+import dev.tandem.engine.StepListener;
 
 import java.time.Duration;
 
@@ -14,5 +15,10 @@ public interface StepObserver {
     }
 
     default void lockTimeout(Step step) {
+    }
+
+    /** What hears a step's units while it runs (lock-timeout retries, ...). */
+    default StepListener listener() {
+        return StepListener.NONE;
     }
 }

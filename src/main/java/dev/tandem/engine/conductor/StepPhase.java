@@ -5,7 +5,6 @@ import dev.tandem.api.v1alpha1.Reason;
 import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.engine.Engine;
 import dev.tandem.engine.EngineException;
-import dev.tandem.engine.StepListener;
 import dev.tandem.engine.StepResult;
 
 import java.time.Duration;
@@ -26,7 +25,7 @@ final class StepPhase {
 
     Outcome apply(Step step, StepRequest r) {
         try {
-            StepResult result = engine.apply(r.plan(), step, r.uid(), StepListener.NONE);
+            StepResult result = engine.apply(r.plan(), step, r.uid(), r.observer().listener());
             r.observer().step(step, result.applied() ? "applied" : "already_applied", result.took());
             int statements = r.plan().step(step).statements().size();
             String detail = result.applied()
