@@ -4,6 +4,7 @@ import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
+import dev.tandem.engine.Sessions;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.SpecValidator;
@@ -112,7 +113,7 @@ public class BackfillCommand implements Callable<Integer> {
                 .withTimeouts(lockTimeout, Duration.ofMinutes(15));
         out.println("backfill of " + plan.key() + " (plan " + plan.hash() + "), worker " + worker + " of " + shards
                 + ", database " + db.server());
-        try {
+        try (Sessions.Scope sessions = Sessions.tagged(db)) {
             new Backfiller(db, settings, tuning).run(plan, worker, shards, new Backfiller.Listener() {
                 private long lastReport;
 

@@ -53,14 +53,19 @@ final class Errors {
 
     /** The server's message, detail, hint and position on one line. */
     static String oneLine(SQLException e) {
+        return oneLine(e, 0);
+    }
+
+    /** The same, for a statement Tandem wrapped around the user's: {@code offset} characters come before it. */
+    static String oneLine(SQLException e, int offset) {
         if (e.getCause() instanceof SQLException cause && e instanceof Statements.Failed) {
-            return oneLine(cause);
+            return oneLine(cause, offset);
         }
         if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
             ServerErrorMessage m = p.getServerErrorMessage();
             StringBuilder out = new StringBuilder(String.valueOf(m.getMessage()));
-            if (m.getPosition() > 0) {
-                out.append(" (at character ").append(m.getPosition()).append(" of the statement)");
+            if (m.getPosition() > offset) {
+                out.append(" (at character ").append(m.getPosition() - offset).append(" of the statement)");
             }
             if (m.getDetail() != null) {
                 out.append("; ").append(m.getDetail().replace('\n', ' '));

@@ -523,29 +523,18 @@ public final class Verifier {
     private boolean runChecks(Connection c, MigrationPlan plan, List<String> failed) throws SQLException {
         boolean errored = false;
         for (PlannedCheck check : plan.checks()) {
-            Object value;
+            CheckRun run;
             try {
-                value = inSnapshot(c, () -> {
-                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(check.sql())) {
-                        return rs.next() ? rs.getObject(1) : null;
-                    }
-                });
+                run = inSnapshot(c, () -> CheckRun.run(c, check));
             } catch (SQLException e) {
                 if (Sql.isConnectionError(e.getSQLState())) {
                     throw e;
                 }
-                errored = true;
-                failed.add(check.name() + ": could not run (" + e.getSQLState() + " " + target.redact(e.getMessage()) + ")");
-                continue;
+                run = CheckRun.failed(check, e, Durations.format(settings.statementTimeout()), target);
             }
-            if (value instanceof Boolean b) {
-                if (!b) {
-                    failed.add(check.name() + ": returned false");
-                }
-            } else {
-                errored = true;
-                failed.add(check.name() + ": returned " + (value == null ? "no value" : "'" + value + "'")
-                        + ", not true or false");
+            if (!run.passed()) {
+                failed.add(run.message());
+                errored |= !run.answered();
             }
         }
         return errored;

@@ -46,6 +46,44 @@ class HostileInputTest {
         return HostileInputs.cases();
     }
 
+    /**
+     * A run interrupted (SIGTERM, as Ctrl-C or Kubernetes sends it) while a check sleeps on the
+     * server ends its sessions: without that, the backend would sleep on after the JVM is gone.
+     */
+    @org.junit.jupiter.api.Test
+    void anInterruptedRunEndsItsSessions() throws Exception {
+        DatabaseTarget db = TestDatabase.fresh("hostile_interrupted");
+        TestDatabase.exec(db, SETUP);
+        String manifest = HostileInputs.BASE.replace("statementTimeout: 30s", "statementTimeout: 1h").replace(
+                "sql: SELECT count(*) = 0 FROM users_pii p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL",
+                "sql: SELECT pg_sleep(1e6) IS NULL");
+        java.nio.file.Path file = java.nio.file.Files.createTempFile(HostileInputs.dir(), "interrupted", ".yaml");
+        java.nio.file.Files.writeString(file, manifest);
+        List<String> command = new java.util.ArrayList<>(List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CliInChildProcess.class.getName(),
+                "run", "-f", file.toString(), "--database", db.jdbcUrl()));
+        if (db.user() != null) {
+            command.addAll(List.of("--user", db.user()));
+        }
+        Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND query LIKE '%pg_sleep(1e6)%' AND pid <> pg_backend_pid()";
+        try {
+            Awaitility.await("the check sleeps on the server").atMost(Duration.ofSeconds(90))
+                    .until(() -> ((Number) TestDatabase.query(db, sleeping)).longValue() == 1);
+            child.destroy(); // SIGTERM: the JVM runs its shutdown hooks
+            assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("the run ends").isTrue();
+            Awaitility.await("the sleeping session is ended").atMost(Duration.ofSeconds(10))
+                    .until(() -> ((Number) TestDatabase.query(db, sleeping)).longValue() == 0);
+        } finally {
+            child.destroyForcibly();
+            TestDatabase.exec(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    + "AND pid <> pg_backend_pid()");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void theSuiteCoversAtLeastSixtyCases() {
         assertThat(cases().count()).isGreaterThanOrEqualTo(60);
