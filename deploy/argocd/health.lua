@@ -3,6 +3,8 @@
 -- Progressing: the operator is working toward the target, or has not yet seen the latest change.
 -- Degraded: Stalled=True, a person must act (plan hash mismatch, immutable spec edited, SQL error, ...).
 -- Suspended: spec.suspend is true.
+-- A migration held at a cutover gate or waiting for contract's quiet period is Healthy too: nothing is
+-- wrong, and the rollout it may wait for (the new application version) must be able to proceed.
 local hs = {}
 local function condition(type)
   if obj.status == nil or obj.status.conditions == nil then
@@ -36,7 +38,7 @@ if stalled ~= nil and stalled.status == "True" then
 elseif obj.spec ~= nil and obj.spec.suspend == true then
   hs.status = "Suspended"
   hs.message = obj.status.message or "Suspended"
-elseif ready ~= nil and ready.status == "True" then
+elseif ready ~= nil and (ready.status == "True" or ready.reason == "AwaitingGates" or ready.reason == "AwaitingQuiet") then
   hs.status = "Healthy"
   hs.message = obj.status.message or ("Reached " .. obj.status.phase)
 else

@@ -133,7 +133,7 @@ Least privilege: no wildcards, Secrets are read-only.
   verbs: ["get", "list", "watch"]
 # rollout gates
 - apiGroups: ["apps"]
-  resources: ["deployments"]
+  resources: ["deployments", "statefulsets"]
   verbs: ["get", "list", "watch"]
 {{- end }}
 

@@ -10,6 +10,8 @@ import dev.tandem.engine.EngineSettings;
 import dev.tandem.engine.MigrationEngine;
 import dev.tandem.engine.Sessions;
 import dev.tandem.engine.conductor.Conductor;
+import dev.tandem.engine.conductor.Gatekeeper;
+import dev.tandem.engine.conductor.Workers;
 import dev.tandem.engine.conductor.Outcome;
 import dev.tandem.engine.conductor.StepObserver;
 import dev.tandem.engine.conductor.StepRequest;
@@ -55,10 +57,21 @@ public class RunCommand implements Callable<Integer> {
             + "(default: spec.promotion.planHash).")
     String planHash;
 
+    @Option(names = "--skip-gate", paramLabel = "NAME", description = "Cross cutover without checking this gate "
+            + "(repeatable). A rollout gate needs a cluster: in local mode it holds only when skipped.")
+    java.util.Set<String> skipGates = new java.util.LinkedHashSet<>();
+
+    @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "1m", converter = DurationConverter.class,
+            description = "How long to wait for cutover gates or contract's waits before giving up with exit code 3 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration maxWait;
+
     @Mixin
     DatabaseOptions databaseOptions = new DatabaseOptions();
 
     private BackfillTuning tuning = BackfillTuning.defaults();
+    /** This run committed Verified itself: asking for Verified needs no second pass. */
+    private boolean justVerified;
     private VerifyTuning verifyTuning = VerifyTuning.defaults();
 
     @Override
@@ -74,6 +87,13 @@ public class RunCommand implements Callable<Integer> {
                 throw CliError.input("reaching " + target + " needs the plan hash " + plan.hash() + " (got "
                         + (promoted == null ? "none" : promoted) + "): review 'tandem plan -f " + file
                         + "', then pass --plan-hash " + plan.hash() + " or set spec.promotion.planHash");
+            }
+            List<String> gateNames = plan.policy().gates().stream().map(g -> g.name()).toList();
+            for (String skip : skipGates) {
+                if (!gateNames.contains(skip)) {
+                    throw CliError.input("--skip-gate " + skip + ": the migration has no such gate; its gates are "
+                            + (gateNames.isEmpty() ? "none" : String.join(", ", gateNames)));
+                }
             }
             out.println("Migration " + plan.key() + ", plan " + plan.hash() + ", target " + target);
             try (DatabaseOptions.Open db = databaseOptions.open(file, out);
@@ -126,6 +146,10 @@ public class RunCommand implements Callable<Integer> {
                 new InProcessWorkers.Progress(out, System.console() != null));
         // Each run is a new request: a verification pass that failed in an earlier run is not the last word.
         String retryToken = "run " + Instant.now();
+        Gatekeeper gatekeeper = new LocalGatekeeper(skipGates);
+        boolean reverified = false;
+        Instant heldSince = null;
+        String lastHold = null;
         try {
             out.println("Database " + engine.target().server() + " (PostgreSQL " + engine.ping() + ")");
             while (true) {
@@ -134,15 +158,54 @@ public class RunCommand implements Callable<Integer> {
                     return stopped(stop, plan, err);
                 }
                 if (decision instanceof Conductor.Decision.Reached reached) {
+                    if (reached.phase() == Phase.Verified && target == TargetPhase.Verified && !reverified
+                            && plan.verifies() && !justVerified) {
+                        // asked again for Verified: check again, the application ran meanwhile
+                        reverified = true;
+                        out.println("  Verifying again (the migration was already Verified) ...");
+                        out.flush();
+                        Workers.Worker w = workers.verify(plan, engine.verification(plan).pass() + 1, retryToken,
+                                verifyTuning, false);
+                        if (w.state() == Workers.State.FAILED) {
+                            err.println("error: " + (w.reason() == null ? Reason.VerifyJobFailed : w.reason()) + ": "
+                                    + w.failure());
+                            return 1;
+                        }
+                        out.println("  " + engine.verification(plan).describe());
+                        continue;
+                    }
                     out.println("Reached " + reached.phase() + " (" + reached.phase().stepLabel() + ")"
                             + advice(reached, plan));
                     return 0;
                 }
                 Phase next = ((Conductor.Decision.Next) decision).phase();
-                out.println("  " + next.inFlightPhase().orElseThrow() + " ...");
-                out.flush();
+                if (lastHold == null) {
+                    out.println("  " + next.inFlightPhase().orElseThrow() + " ...");
+                    out.flush();
+                }
+                Instant now = Instant.now();
                 Outcome outcome = conductor.advance(next, new StepRequest(null, plan, tuning, verifyTuning, retryToken,
-                        workers, StepObserver.NONE, Instant.now()));
+                        workers, StepObserver.NONE, now, gatekeeper));
+                if (outcome instanceof Outcome.Held h) {
+                    heldSince = heldSince == null ? now : heldSince;
+                    if (!h.message().equals(lastHold)) {
+                        out.println("  waiting: " + h.message());
+                        out.flush();
+                        lastHold = h.message();
+                    }
+                    Duration left = maxWait.minus(Duration.between(heldSince, now));
+                    if (left.isNegative() || left.isZero()) {
+                        err.println("error: " + h.hold() + ": " + h.message() + "; waited " + Durations.format(maxWait)
+                                + " (--max-wait): run the same command again " + (h.possibleAt() != null
+                                ? "after then" : "when it holds") + ", or wait longer with --max-wait");
+                        return 3;
+                    }
+                    pause(h.recheck().compareTo(left) < 0 ? h.recheck() : left);
+                    continue;
+                }
+                heldSince = null;
+                lastHold = null;
+                justVerified |= outcome instanceof Outcome.Advanced a0 && a0.phase() == Phase.Verified;
                 if (outcome instanceof Outcome.Advanced a) {
                     out.println("  done: " + a.phase() + " (" + a.detail() + ")");
                 } else if (outcome instanceof Outcome.Retry r) {
@@ -176,6 +239,15 @@ public class RunCommand implements Callable<Integer> {
         }
         err.println("error: " + stop.reason() + ": " + stop.message());
         return stop.reason() == Reason.PlanHashMismatch ? 2 : 1;
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(Math.max(10, d.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting", e);
+        }
     }
 
     private static String advice(Conductor.Decision.Reached reached, MigrationPlan plan) {

@@ -28,6 +28,12 @@ public interface Engine {
     /** The latest verification pass, from the tracking schema. */
     VerifyState verification(MigrationPlan plan) throws EngineException;
 
+    /** What the old-storage watch recorded since cutover (nothing before cutover or after contract). */
+    OldStorageState oldStorage(MigrationPlan plan) throws EngineException;
+
+    /** Runs a SQL gate (one query, one boolean) in a read-only transaction. */
+    GateResult gate(String name, String sql) throws EngineException;
+
     /** The schema of the ledger (messages name its tables). */
     String trackingSchema();
 }

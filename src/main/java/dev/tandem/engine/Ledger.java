@@ -21,8 +21,8 @@ import java.util.Set;
  */
 final class Ledger {
     /** Advisory lock class for Tandem (first key of the two-key form). */
-    static final int LOCK_CLASS = 0x54414e44; // "TAND"
-    private static final int BOOTSTRAP_KEY = 0;
+    static final int LOCK_CLASS = TrackingSql.LOCK_CLASS;
+    private static final int BOOTSTRAP_KEY = TrackingSql.BOOTSTRAP_KEY;
 
     private final String schema;
 
@@ -63,7 +63,12 @@ final class Ledger {
     }
 
     private boolean complete(Connection c) throws SQLException {
-        return exists(c, TrackingSql.LAST_TABLES.get(0)) && exists(c, TrackingSql.LAST_TABLES.get(1));
+        for (String table : TrackingSql.LAST_TABLES) {
+            if (!exists(c, table)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void create(Connection c) throws SQLException, EngineException {
@@ -125,8 +130,9 @@ final class Ledger {
         String planHash;
         String uid;
         Instant pnr;
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT plan_hash, uid, point_of_no_return_at FROM " + t(TrackingSql.MIGRATIONS) + " WHERE migration = ?")) {
+        String baseHash;
+        try (PreparedStatement ps = c.prepareStatement("SELECT plan_hash, uid, point_of_no_return_at, "
+                + "to_jsonb(m) ->> 'base_hash' FROM " + t(TrackingSql.MIGRATIONS) + " m WHERE migration = ?")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -136,6 +142,7 @@ final class Ledger {
                 uid = rs.getString(2);
                 Timestamp ts = rs.getTimestamp(3);
                 pnr = ts == null ? null : ts.toInstant();
+                baseHash = rs.getString(4);
             }
         }
         Map<Step, Instant> steps = new EnumMap<>(Step.class);
@@ -158,7 +165,7 @@ final class Ledger {
                 }
             }
         }
-        return new LedgerState(key, true, planHash, uid, Map.copyOf(steps), Set.copyOf(units), pnr);
+        return new LedgerState(key, true, planHash, uid, Map.copyOf(steps), Set.copyOf(units), pnr, baseHash);
     }
 
     /** Takes the migration's advisory lock for this transaction, waiting for it. */
@@ -230,12 +237,16 @@ final class Ledger {
     }
 
     /** Inserts the migration row if missing and locks it; returns the plan hash recorded. */
-    String ensureMigration(Connection c, String key, String uid, String planHash) throws SQLException {
+    String ensureMigration(Connection c, String key, String uid, String planHash, String baseHash) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t(TrackingSql.MIGRATIONS)
-                + " (migration, uid, plan_hash, phase) VALUES (?, ?, ?, 'Pending') ON CONFLICT (migration) DO NOTHING")) {
+                + " (migration, uid, plan_hash, phase, base_hash) VALUES (?, ?, ?, 'Pending', ?) "
+                + "ON CONFLICT (migration) DO UPDATE SET base_hash = EXCLUDED.base_hash "
+                + "WHERE " + t(TrackingSql.MIGRATIONS) + ".base_hash IS NULL AND " + t(TrackingSql.MIGRATIONS)
+                + ".plan_hash = EXCLUDED.plan_hash")) {
             ps.setString(1, key);
             ps.setString(2, uid);
             ps.setString(3, planHash);
+            ps.setString(4, baseHash);
             ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement(
@@ -245,6 +256,16 @@ final class Ledger {
                 rs.next();
                 return rs.getString(1);
             }
+        }
+    }
+
+    /** After cutover: the migration now runs a plan whose contract changed (same base hash). */
+    void reviseContract(Connection c, String key, String planHash) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t(TrackingSql.MIGRATIONS)
+                + " SET plan_hash = ?, updated_at = now() WHERE migration = ?")) {
+            ps.setString(1, planHash);
+            ps.setString(2, key);
+            ps.executeUpdate();
         }
     }
 

@@ -18,12 +18,27 @@ import java.util.Set;
  * @param steps             completed steps and when they committed
  * @param units             committed units, as "step#index"
  * @param pointOfNoReturn   when cutover committed
+ * @param baseHash          the plan's hash without contract (null in a ledger an older version wrote)
  */
 public record LedgerState(String key, boolean exists, String planHash, String uid, Map<Step, Instant> steps,
-                          Set<String> units, Instant pointOfNoReturn) {
+                          Set<String> units, Instant pointOfNoReturn, String baseHash) {
+
+    public LedgerState(String key, boolean exists, String planHash, String uid, Map<Step, Instant> steps,
+                       Set<String> units, Instant pointOfNoReturn) {
+        this(key, exists, planHash, uid, steps, units, pointOfNoReturn, null);
+    }
 
     public static LedgerState empty(String key) {
-        return new LedgerState(key, false, null, null, Map.of(), Set.of(), null);
+        return new LedgerState(key, false, null, null, Map.of(), Set.of(), null, null);
+    }
+
+    /**
+     * Whether {@code plan} may run against this ledger although its hash differs: after cutover and
+     * before contract, a plan that changed only its contract (same base hash) is the same migration.
+     */
+    public boolean acceptsRevisedContract(String planHash, String planBaseHash) {
+        return planHash != null && !planHash.equals(this.planHash) && pastPointOfNoReturn() && !applied(Step.CONTRACT)
+                && baseHash != null && baseHash.equals(planBaseHash);
     }
 
     public boolean applied(Step step) {

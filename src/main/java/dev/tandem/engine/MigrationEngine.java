@@ -59,6 +59,24 @@ public final class MigrationEngine implements Engine {
     }
 
     @Override
+    public OldStorageState oldStorage(MigrationPlan plan) throws EngineException {
+        try (Connection c = connect()) {
+            return OldStorageWatch.read(c, settings.trackingSchema(), plan.key());
+        } catch (SQLException e) {
+            throw classify("read the old-storage watch", e);
+        }
+    }
+
+    @Override
+    public GateResult gate(String name, String sql) throws EngineException {
+        try (Connection c = connect()) {
+            return OldStorageWatch.gate(c, new dev.tandem.plan.PlannedCheck(name, sql), settings, target);
+        } catch (SQLException e) {
+            throw classify("check gate " + name, e);
+        }
+    }
+
+    @Override
     public String trackingSchema() {
         return settings.trackingSchema();
     }

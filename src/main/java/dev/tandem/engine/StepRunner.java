@@ -66,9 +66,13 @@ final class StepRunner {
                     throw new EngineException(Reason.MigrationBusy, what + ": another runner holds this migration's lock");
                 }
                 ledger.bootstrapInTransaction(c);
-                String recordedHash = ledger.ensureMigration(c, plan.key(), uid, plan.hash());
+                String recordedHash = ledger.ensureMigration(c, plan.key(), uid, plan.hash(), plan.baseHash());
                 LedgerState state = ledger.read(c, plan.key());
-                checkHash(plan, recordedHash);
+                if (step == Step.CONTRACT && state.acceptsRevisedContract(plan.hash(), plan.baseHash())) {
+                    ledger.reviseContract(c, plan.key(), plan.hash()); // committed with the contract, or not at all
+                } else {
+                    checkHash(plan, recordedHash);
+                }
                 checkOrder(plan, step, state);
                 if (step == Step.CUTOVER && plan.verifies()) {
                     checkVerification(c, plan);
@@ -130,7 +134,7 @@ final class StepRunner {
                 try {
                     c.setAutoCommit(false);
                     ledger.bootstrapInTransaction(c);
-                    String recordedHash = ledger.ensureMigration(c, plan.key(), uid, plan.hash());
+                    String recordedHash = ledger.ensureMigration(c, plan.key(), uid, plan.hash(), plan.baseHash());
                     LedgerState state = ledger.read(c, plan.key());
                     c.commit();
                     c.setAutoCommit(true);

@@ -21,6 +21,8 @@ public final class Names {
 
     /** Index of migrations by the Secret they read, "namespace/secret". */
     public static final String SECRET_INDEX = "tandem-secret-ref";
+    /** Index of migrations by the workloads their rollout gates name ("deployment/ns/name"). */
+    public static final String ROLLOUT_INDEX = "tandem-rollout-ref";
 
     public static String planConfigMap(String migrationName) {
         return truncate(migrationName, 58) + "-plan";

@@ -9,6 +9,7 @@ import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
 import dev.tandem.api.v1alpha1.VerifySpec;
 import dev.tandem.engine.conductor.Conductor;
+import dev.tandem.engine.conductor.Crossing;
 import dev.tandem.engine.conductor.Outcome;
 import dev.tandem.engine.conductor.StepRequest;
 import dev.tandem.plan.BackfillTuning;
@@ -17,6 +18,7 @@ import dev.tandem.plan.Planner;
 import dev.tandem.plan.SpecValidator;
 import dev.tandem.plan.VerifyTuning;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -42,6 +44,8 @@ import java.util.Optional;
  */
 @ControllerConfiguration(name = Names.CONTROLLER, finalizerName = Names.FINALIZER, fieldManager = Names.FIELD_MANAGER)
 public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, Cleaner<SchemaMigration> {
+    /** How often a settled migration's gates (at Verified) and old-storage watch (at CutOver) are shown anew. */
+    static final Duration PREVIEW_EVERY = Duration.ofSeconds(30);
     private final PlanPublisher plans;
     private final EventRecorder events;
     private final DatabaseConnector databases;
@@ -49,9 +53,11 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
     private final MigrationMetrics metrics;
     private final Deletion deletion;
     private final JobFactory jobs;
+    private final KubernetesClient client;
 
     public SchemaMigrationReconciler(PlanPublisher plans, EventRecorder events, DatabaseConnector databases, Clock clock,
-                                     MigrationMetrics metrics, Deletion deletion, JobFactory jobs) {
+                                     MigrationMetrics metrics, Deletion deletion, JobFactory jobs, KubernetesClient client) {
+        this.client = client;
         this.plans = plans;
         this.events = events;
         this.databases = databases;
@@ -101,8 +107,16 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
         if (decision instanceof Conductor.Decision.Reached r) {
             status.ready(r.phase(), "reached " + r.phase(), Observed.nextPromotion(r, plan).orElse(null));
-            return r.phase() == Phase.Verified && !m.getSpec().isSuspended() ? reverify(m, conductor, request, status)
-                    : Optional.empty();
+            Crossing ahead = conductor.preview(r.phase(), request);
+            status.crossing(ahead);
+            metrics.oldStorageWrites(m.getMetadata().getUid(), ahead.oldStorage() == null ? 0 : ahead.oldStorage().writes());
+            Optional<Duration> again = r.phase() == Phase.Verified && !m.getSpec().isSuspended()
+                    ? reverify(m, conductor, request, status) : Optional.empty();
+            // after cutover the watch is shown as it counts; before, the gates as they change
+            Optional<Duration> look = r.phase() == Phase.CutOver || r.phase() == Phase.Verified
+                    ? Optional.of(PREVIEW_EVERY) : Optional.empty();
+            return again.isPresent() && look.isPresent() ? Optional.of(again.get().compareTo(look.get()) < 0 ? again.get()
+                    : look.get()) : again.or(() -> look);
         }
         return step(m, plan, conductor, request, ((Conductor.Decision.Next) decision).phase(), status);
     }
@@ -117,6 +131,12 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
         Phase inFlight = next.inFlightPhase().orElseThrow();
         if (status.previous().getPhase() != inFlight) {
+            Crossing crossing = conductor.crossing(next, request);
+            status.crossing(crossing);
+            if (!crossing.allowed()) {
+                status.held(crossing.held());
+                return Optional.of(crossing.held().recheck());
+            }
             if ((inFlight == Phase.RollingBack || inFlight == Phase.CuttingOver) && plan.verifies()) {
                 jobs.deleteAll(m); // a running backfill or verification must not work on what the step changes
             }
@@ -128,6 +148,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         metrics.verification(m.getMetadata().getUid(), outcome.verification());
         if (outcome instanceof Outcome.Waiting w) {
             return Optional.of(w.recheck());
+        }
+        if (outcome instanceof Outcome.Held h) {
+            return Optional.of(h.recheck());
         }
         if (outcome instanceof Outcome.Retry r) {
             return Optional.of(r.retryIn());
@@ -149,7 +172,8 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         VerifySpec verify = m.getSpec().getVerify();
         return new StepRequest(m.getMetadata().getUid(), plan, BackfillTuning.from(m.getSpec().getBackfill()),
                 VerifyTuning.from(verify), verify == null || verify.getRetry() == null ? "" : verify.getRetry(),
-                jobs.forMigration(m, db.secret()), metrics.observer(), Instant.now(clock));
+                jobs.forMigration(m, db.secret()), metrics.observer(), Instant.now(clock),
+                new RolloutGatekeeper(client, m.getMetadata().getNamespace()));
     }
 
     /** Emits the events this reconcile earned and patches status when it changed. */
@@ -184,7 +208,10 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
 
     @Override
     public List<EventSource<?, SchemaMigration>> prepareEventSources(EventSourceContext<SchemaMigration> context) {
-        return List.of(SecretWatch.eventSource(context), JobWatch.eventSource(context));
+        List<EventSource<?, SchemaMigration>> sources = new java.util.ArrayList<>(List.of(SecretWatch.eventSource(context),
+                JobWatch.eventSource(context)));
+        sources.addAll(RolloutWatch.eventSources(context));
+        return sources;
     }
 
     /** For tests: the Event a stalled status emits. */

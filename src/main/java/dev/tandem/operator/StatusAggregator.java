@@ -17,6 +17,11 @@ import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
 import dev.tandem.engine.LedgerState;
 import dev.tandem.engine.conductor.Conductor;
 import dev.tandem.engine.conductor.Outcome;
+import dev.tandem.engine.conductor.Crossing;
+import dev.tandem.engine.conductor.GateVerdict;
+import dev.tandem.engine.OldStorageState;
+import dev.tandem.api.v1alpha1.GateStatus;
+import dev.tandem.api.v1alpha1.OldStorageStatus;
 import dev.tandem.engine.VerifyState;
 import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.api.v1alpha1.StatusCondition;
@@ -154,7 +159,83 @@ public final class StatusAggregator {
             }
         } else if (o instanceof Outcome.Failed f) {
             failed(f.reason(), f.message());
+        } else if (o instanceof Outcome.Held h) {
+            held(h);
         }
+    }
+
+    /**
+     * The step may not run yet and nothing is wrong: Ready is False with the hold as its reason,
+     * Reconciling and Stalled are False (GitOps tools report the migration healthy), status says what
+     * it waits for. A recorded intent that the hold overtook is superseded.
+     */
+    public void held(Outcome.Held h) {
+        if (status.getPhase() != null && status.getPhase().isInFlight()) {
+            phase(settled != null ? settled : status.getPhase().settled());
+            for (HistoryEntry open : history()) {
+                if (open.getEnd() == null) {
+                    open.setEnd(now);
+                    open.setResult("Superseded");
+                }
+            }
+        }
+        if (!h.gates().isEmpty()) {
+            gates(h.gates());
+        }
+        if (h.oldStorage() != null || h.possibleAt() != null) {
+            oldStorage(h.oldStorage(), h.possibleAt());
+        }
+        boolean newly = previous.condition(Names.Conditions.READY).map(c -> !h.hold().name().equals(c.getReason()))
+                .orElse(true);
+        String message = Redaction.scrub(h.message());
+        status.setMessage(message);
+        status.setLastError(null);
+        status.setNextRetryTime(null);
+        condition(Names.Conditions.READY, false, h.hold().name(), message);
+        condition(Names.Conditions.RECONCILING, false, h.hold().name(), "waiting, nothing to do: " + message);
+        condition(Names.Conditions.STALLED, false, Names.Reasons.NOT_STALLED, "");
+        condition(Names.Conditions.AWAITING_PROMOTION, false, Names.Reasons.NOT_AWAITING, message);
+        if (newly) {
+            events.add(new Event(EventReason.AwaitingGates, message));
+        }
+    }
+
+    /** What stands before the next crossing (gates; the old-storage watch and contract's waits), for status. */
+    public void crossing(Crossing c) {
+        if (!c.gates().isEmpty()) {
+            gates(c.gates());
+        }
+        if (c.oldStorage() != null || c.contractPossibleAt() != null) {
+            oldStorage(c.oldStorage(), c.contractPossibleAt());
+        }
+    }
+
+    private void gates(List<GateVerdict> verdicts) {
+        List<GateStatus> out = new ArrayList<>();
+        for (GateVerdict v : verdicts) {
+            out.add(new GateStatus(v.name(), v.kind(), v.passed(), Redaction.scrub(v.message()), format(v.checkedAt())));
+        }
+        status.setGates(out);
+    }
+
+    private void oldStorage(OldStorageState old, Instant possibleAt) {
+        OldStorageStatus s = new OldStorageStatus();
+        s.setMode(migration.getSpec() == null || migration.getSpec().getCutover() == null ? "Watch"
+                : migration.getSpec().getCutover().effectiveOldStorage().name());
+        if (old != null) {
+            s.setWrites(old.writes());
+            s.setLastWriteTime(old.lastAt() == null ? null : format(old.lastAt()));
+            s.setLastWrite(old.describeLast());
+            long before = previous.getOldStorage() == null || previous.getOldStorage().getWrites() == null ? 0
+                    : previous.getOldStorage().getWrites();
+            if (before == 0 && old.writes() > 0) {
+                events.add(new Event(EventReason.OldStorageWritten, "a write reached the old storage after cutover: "
+                        + old.describeLast() + " at " + format(old.lastAt()) + "; find the writer before contract drops "
+                        + "the old storage"));
+            }
+        }
+        s.setContractPossibleTime(possibleAt == null ? null : format(possibleAt));
+        status.setOldStorage(s);
     }
 
     /** Waiting at Verified: the latest pass, and a re-verification running or failed. */

@@ -17,12 +17,17 @@ import java.util.stream.Collectors;
  *                  verification assemble their batches from them)
  * @param checks    spec.verify.checks, run in every verification pass
  * @param hash      hash over everything that decides which SQL runs
+ * @param baseHash  the same over everything but contract: after cutover contract may still change (the
+ *                  only forward move left), and a plan with the same base hash is the same migration
+ * @param policy    the cutover gates and contract waits (policy: not in either hash)
  */
 public record MigrationPlan(String namespace, String name, String trackingSchema, List<PlanStep> steps, List<CompiledSync> sync,
-                            List<PlannedCheck> checks, String hash) {
+                            List<PlannedCheck> checks, String hash, String baseHash,
+                            @com.fasterxml.jackson.annotation.JsonIgnore CrossingPolicy policy) {
 
     public MigrationPlan {
         checks = checks == null ? List.of() : List.copyOf(checks);
+        policy = policy == null ? CrossingPolicy.none() : policy;
     }
 
     /** Whether verification has anything to compare or check (else the Verify step commits at once). */

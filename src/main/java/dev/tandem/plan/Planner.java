@@ -1,5 +1,6 @@
 package dev.tandem.plan;
 
+import dev.tandem.api.v1alpha1.OldStorageMode;
 import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
@@ -35,13 +36,24 @@ public final class Planner {
                 generated(SyncCompiler.installStatements(sync)))));
         steps.add(PlanStep.of(Step.BACKFILL, List.of()));
         steps.add(PlanStep.of(Step.VERIFY, List.of()));
-        steps.add(PlanStep.of(Step.CUTOVER, concat(drops, userStatements(spec.getCutover()))));
-        steps.add(PlanStep.of(Step.CONTRACT, userStatements(spec.getContract())));
+        String key = namespace + "/" + name;
+        List<PlannedStatement> contract = userStatements(spec.getContract());
+        OldStorageMode mode = spec.getCutover() == null ? OldStorageMode.Watch : spec.getCutover().effectiveOldStorage();
+        List<PlannedStatement> cutover = new ArrayList<>(generated(OldStorageSql.remember(sync,
+                contract.stream().map(PlannedStatement::sql).toList())));
+        cutover.addAll(drops);
+        cutover.addAll(userStatements(spec.getCutover()));
+        cutover.addAll(generated(OldStorageSql.install(sync, key, trackingSchema, mode)));
+        steps.add(PlanStep.of(Step.CUTOVER, cutover));
+        steps.add(PlanStep.of(Step.CONTRACT, concat(concat(generated(sync.isEmpty() ? List.of()
+                : OldStorageSql.drop(key, trackingSchema)), contract), generated(OldStorageSql.cleanup(key, trackingSchema)))));
         steps.add(PlanStep.of(Step.ROLLBACK, concat(drops, userStatements(spec.getRollback()))));
         List<PlannedCheck> checks = spec.getVerify() == null || spec.getVerify().getChecks() == null ? List.of()
                 : spec.getVerify().getChecks().stream().map(c -> new PlannedCheck(c.getName(), c.getSql().strip())).toList();
+        List<PlanStep> base = steps.stream().filter(st -> st.step() != Step.CONTRACT).toList();
         return new MigrationPlan(namespace, name, trackingSchema, List.copyOf(steps), List.copyOf(sync), checks,
-                hash(steps, sync, checks));
+                hash(steps, sync, checks), hash(base, sync, checks),
+                CrossingPolicy.from(spec, !sync.isEmpty() || !checks.isEmpty()));
     }
 
     /** The tracking schema a spec names (the generated triggers write to it). */

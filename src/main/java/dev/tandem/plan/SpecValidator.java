@@ -63,7 +63,36 @@ public final class SpecValidator {
         checkSql(errors, "spec.cutover.sql", spec.getCutover());
         checkSql(errors, "spec.contract.sql", spec.getContract());
         checkSql(errors, "spec.rollback.sql", spec.getRollback());
+        checkAtomic(errors, "spec.cutover.sql", spec.getCutover());
+        checkAtomic(errors, "spec.contract.sql", spec.getContract());
+        checkAtomic(errors, "spec.rollback.sql", spec.getRollback());
+        if (spec.getCutover() != null) {
+            GateValidator.validate(errors, spec.getCutover().getGates());
+        }
+        if (spec.getContract() != null) {
+            checkDuration(errors, "spec.contract.minWait", spec.getContract().getMinWait(), Duration.ZERO, Duration.ofDays(365));
+            checkDuration(errors, "spec.contract.quietFor", spec.getContract().getQuietFor(), Duration.ZERO, Duration.ofDays(365));
+        }
         return errors;
+    }
+
+    /**
+     * Cutover, contract and rollback are all or nothing: a statement that cannot run in a transaction
+     * would split the phase, and a later failure would leave half of it committed (after cutover's
+     * first part the sync triggers would be gone while the old storage still takes writes).
+     */
+    private static void checkAtomic(List<String> errors, String field, SqlSpec sql) {
+        if (sql == null || sql.getSql() == null) {
+            return;
+        }
+        List<String> statements = SqlScript.split(sql.getSql());
+        for (int i = 0; i < statements.size(); i++) {
+            if (!StatementClassifier.classify(statements.get(i)).transactional()) {
+                errors.add(field + ": statement " + (i + 1) + " ('" + firstWords(statements.get(i)) + "') cannot run in a "
+                        + "transaction, and this phase must be all or nothing; build indexes in spec.expand.sql "
+                        + "(CREATE INDEX CONCURRENTLY runs there on its own), or use the non-concurrent form here");
+            }
+        }
     }
 
     /** Largest batchSize: a batch is one transaction; past a million rows it holds its snapshot too long. */
@@ -119,7 +148,7 @@ public final class SpecValidator {
         }
     }
 
-    private static void checkDuration(List<String> errors, String field, String value, Duration min, Duration max) {
+    static void checkDuration(List<String> errors, String field, String value, Duration min, Duration max) {
         if (value == null) {
             return;
         }
@@ -141,7 +170,7 @@ public final class SpecValidator {
         }
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 

@@ -23,11 +23,21 @@ public final class TrackingSql {
     public static final String VERIFY_PASSES = "verify_passes";
     public static final String VERIFY_PROGRESS = "verify_progress";
     public static final String VERIFY_MISMATCHES = "verify_mismatches";
+    /** Written by the old-storage watch after cutover: writes that still reached the old storage. */
+    public static final String OLD_STORAGE_WRITES = "old_storage_writes";
     /** Tables the bootstrap creates last: when they exist, the schema is complete. */
-    public static final List<String> LAST_TABLES = List.of(SYNC_ERRORS, VERIFY_MISMATCHES);
+    public static final List<String> LAST_TABLES = List.of(SYNC_ERRORS, VERIFY_MISMATCHES, OLD_STORAGE_WRITES);
+    /** The ledger: what ran. Kept for good, also after contract. */
+    public static final List<String> LEDGER_TABLES = List.of(MIGRATIONS, STEPS, STEP_UNITS);
+    /** The work tables: progress of backfill and verification, sync errors, the watch; emptied by contract. */
+    public static final List<String> WORK_TABLES = List.of(BACKFILL_ENTRIES, BACKFILL_SHARDS, BACKFILL_BATCH_LOG,
+            SYNC_REMOVALS, SYNC_ERRORS, VERIFY_PASSES, VERIFY_PROGRESS, VERIFY_MISMATCHES, OLD_STORAGE_WRITES);
     /** Every table of the tracking schema. */
-    public static final List<String> TABLES = List.of(MIGRATIONS, STEPS, STEP_UNITS, BACKFILL_ENTRIES, BACKFILL_SHARDS,
-            BACKFILL_BATCH_LOG, SYNC_REMOVALS, SYNC_ERRORS, VERIFY_PASSES, VERIFY_PROGRESS, VERIFY_MISMATCHES);
+    public static final List<String> TABLES = java.util.stream.Stream.concat(LEDGER_TABLES.stream(), WORK_TABLES.stream())
+            .toList();
+    /** Advisory lock (class, key) under which the tracking tables are created and dropped. */
+    public static final int LOCK_CLASS = 0x54414e44; // "TAND"
+    public static final int BOOTSTRAP_KEY = 0;
 
     /**
      * The tables and views of a schema (parameter 1) that are not Tandem's, up to five: those whose
@@ -59,6 +69,7 @@ public final class TrackingSql {
                     + "migration text PRIMARY KEY, uid text, plan_hash text NOT NULL, phase text NOT NULL, "
                     + "created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
                     + "point_of_no_return_at timestamptz)",
+                "ALTER TABLE " + t(schema, MIGRATIONS) + " ADD COLUMN IF NOT EXISTS base_hash text",
                 "CREATE TABLE IF NOT EXISTS " + t(schema, STEPS) + " ("
                     + "migration text NOT NULL REFERENCES " + t(schema, MIGRATIONS) + " ON DELETE CASCADE, "
                     + "step text NOT NULL, plan_hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "
@@ -112,6 +123,11 @@ public final class TrackingSql {
                     + "migration text NOT NULL, pass int NOT NULL, entry int NOT NULL, entry_name text NOT NULL, "
                     + "kind text NOT NULL, key text NOT NULL, old_row text, new_row text, "
                     + "seq bigint GENERATED ALWAYS AS IDENTITY, found_at timestamptz NOT NULL DEFAULT now(), "
-                    + "PRIMARY KEY (migration, pass, entry, kind, key))");
+                    + "PRIMARY KEY (migration, pass, entry, kind, key))",
+                "CREATE TABLE IF NOT EXISTS " + t(schema, OLD_STORAGE_WRITES) + " ("
+                    + "migration text NOT NULL, tbl text NOT NULL, op text NOT NULL, app text, role text, "
+                    + "at timestamptz NOT NULL DEFAULT clock_timestamp())",
+                "CREATE INDEX IF NOT EXISTS old_storage_writes_at ON " + t(schema, OLD_STORAGE_WRITES) + " (migration, at)",
+                "GRANT INSERT ON " + t(schema, OLD_STORAGE_WRITES) + " TO PUBLIC");
     }
 }

@@ -58,6 +58,36 @@ class GitOpsHealthTest {
     }
 
     @Test
+    void aMigrationHeldAtACutoverGateOrWaitingForQuietIsHealthyAndCurrentNotStalled() throws Exception {
+        OperatorStatuses m = OperatorStatuses.of("shop", "move", TargetPhase.Verified).ready(upTo(Step.VERIFY), Phase.Verified)
+                .promote(TargetPhase.CutOver);
+        var verdict = new dev.tandem.engine.conductor.GateVerdict("app-v2", "rollout", false,
+                "deployment app: 1 of 3 replicas updated", OperatorStatuses.T0);
+        m.reconcile(upTo(Step.VERIFY), s -> s.held(new dev.tandem.engine.conductor.Outcome.Held(
+                dev.tandem.api.v1alpha1.Hold.AwaitingGates, "cutover waits for gate " + verdict.describe(),
+                java.time.Duration.ofSeconds(5), java.util.List.of(verdict), null, null)));
+        Health h = health(m.migration());
+        assertThat(h.argo()).isEqualTo("Healthy");
+        assertThat(h.flux()).isEqualTo(Kstatus.CURRENT);
+        assertThat(h.argoMessage()).contains("app-v2 (rollout): deployment app: 1 of 3 replicas updated");
+        assertThat(m.migration().getStatus().isTrue(Names.Conditions.STALLED)).isFalse();
+        assertThat(m.migration().getStatus().isTrue(Names.Conditions.READY)).isFalse();
+        assertThat(m.migration().getStatus().getGates()).singleElement()
+                .satisfies(g -> assertThat(g.getPassed()).isFalse());
+
+        OperatorStatuses c = OperatorStatuses.of("shop", "move", TargetPhase.CutOver).ready(upTo(Step.CUTOVER), Phase.CutOver)
+                .promote(TargetPhase.Contracted);
+        c.reconcile(upTo(Step.CUTOVER), s -> s.held(new dev.tandem.engine.conductor.Outcome.Held(
+                dev.tandem.api.v1alpha1.Hold.AwaitingQuiet, "contract possible after 14:05:00 UTC: ...",
+                java.time.Duration.ofSeconds(30), java.util.List.of(),
+                new dev.tandem.engine.OldStorageState(2, OperatorStatuses.T0, "public.users", "UPDATE", "legacy", "app"),
+                OperatorStatuses.T0.plusSeconds(3600))));
+        assertThat(health(c.migration())).extracting(Health::argo, Health::flux).containsExactly("Healthy", Kstatus.CURRENT);
+        assertThat(c.migration().getStatus().getOldStorage().getWrites()).isEqualTo(2L);
+        assertThat(c.migration().getStatus().getOldStorage().getLastWrite()).isEqualTo("UPDATE public.users by legacy (role app)");
+    }
+
+    @Test
     void aFinishedMigrationIsHealthyAndCurrent() throws Exception {
         OperatorStatuses contracted = OperatorStatuses.of("shop", "move", TargetPhase.Contracted)
                 .ready(upTo(Step.CONTRACT), Phase.Contracted);

@@ -1,5 +1,7 @@
 package dev.tandem.plan;
 
+import dev.tandem.api.v1alpha1.CutoverSpec;
+import dev.tandem.api.v1alpha1.ContractSpec;
 import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.testing.Specs;
 import dev.tandem.api.v1alpha1.DeletionPolicy;
@@ -56,9 +58,14 @@ class PlannerTest {
         assertThat(plan.step(Step.VERIFY).statements()).isEmpty();
         assertThat(plan.step(Step.CUTOVER).statements()).extracting(PlannedStatement::sql)
                 .containsExactly("ALTER TABLE users ALTER COLUMN email DROP NOT NULL");
-        assertThat(plan.step(Step.CONTRACT).statements()).hasSize(2);
+        assertThat(plan.step(Step.CONTRACT).statements()).filteredOn(s -> s.origin().equals(PlannedStatement.USER))
+                .hasSize(2);
+        assertThat(plan.step(Step.CONTRACT).statements()).last().satisfies(s -> {
+            assertThat(s.origin()).isEqualTo(PlannedStatement.GENERATED);
+            assertThat(s.sql()).contains("DELETE FROM \"tandem\".\"verify_passes\" WHERE migration = 'shop/email-lower'");
+        });
         assertThat(plan.step(Step.ROLLBACK).statements()).hasSize(2);
-        assertThat(plan.statementCount()).isEqualTo(8);
+        assertThat(plan.statementCount()).isEqualTo(9);
     }
 
     @Test
@@ -67,7 +74,7 @@ class PlannerTest {
         spec.setExpand(new SqlSpec("CREATE TABLE t (id int)"));
         MigrationPlan plan = Planner.plan("ns", "m", spec);
         assertThat(plan.steps()).hasSize(6);
-        assertThat(plan.statementCount()).isEqualTo(1);
+        assertThat(plan.statementCount()).as("expand, and contract's removal of the tracking rows").isEqualTo(2);
     }
 
     @Test
@@ -78,7 +85,8 @@ class PlannerTest {
     @Test
     void hashIsStableForTheSameSpec() {
         assertThat(hash(spec())).isEqualTo(hash(spec()));
-        assertThat(Planner.plan("other-ns", "other-name", spec()).hash()).isEqualTo(hash(spec()));
+        // the generated SQL records the migration's key (namespace/name), so the hash covers it too
+        assertThat(Planner.plan("other-ns", "other-name", spec()).hash()).isNotEqualTo(hash(spec()));
     }
 
     @Test
@@ -123,7 +131,7 @@ class PlannerTest {
     void hashIgnoresCrlfVersusLfLineEndings() {
         String crlf = hashWith(s -> {
             s.setExpand(new SqlSpec(EXPAND.replace("\n", "\r\n")));
-            s.setContract(new SqlSpec(CONTRACT.replace("\n", "\r\n")));
+            s.setContract(new ContractSpec(CONTRACT.replace("\n", "\r\n")));
             s.setRollback(new SqlSpec(ROLLBACK.replace("\n", "\r\n")));
         });
         assertThat(crlf).isEqualTo(hash(spec()));
@@ -137,13 +145,13 @@ class PlannerTest {
 
     @Test
     void hashChangesWhenCutoverSqlChanges() {
-        assertThat(hashWith(s -> s.setCutover(new SqlSpec(CUTOVER.replace("email", "emai1")))))
+        assertThat(hashWith(s -> s.setCutover(new CutoverSpec(CUTOVER.replace("email", "emai1")))))
                 .isNotEqualTo(hash(spec()));
     }
 
     @Test
     void hashChangesWhenContractSqlChanges() {
-        assertThat(hashWith(s -> s.setContract(new SqlSpec(CONTRACT.replace("DROP COLUMN email", "DROP COLUMN emails")))))
+        assertThat(hashWith(s -> s.setContract(new ContractSpec(CONTRACT.replace("DROP COLUMN email", "DROP COLUMN emails")))))
                 .isNotEqualTo(hash(spec()));
     }
 
@@ -156,14 +164,14 @@ class PlannerTest {
     @Test
     void hashChangesWhenASqlSectionIsRemovedOrAStatementAdded() {
         assertThat(hashWith(s -> s.setRollback(null))).isNotEqualTo(hash(spec()));
-        assertThat(hashWith(s -> s.setCutover(new SqlSpec(CUTOVER + "\nSELECT 1;")))).isNotEqualTo(hash(spec()));
+        assertThat(hashWith(s -> s.setCutover(new CutoverSpec(CUTOVER + "\nSELECT 1;")))).isNotEqualTo(hash(spec()));
     }
 
     @Test
     void hashChangesWhenAStatementMovesBetweenPhases() {
         String moved = hashWith(s -> {
-            s.setCutover(new SqlSpec(CUTOVER + "\nDROP TRIGGER sync_email ON users;"));
-            s.setContract(new SqlSpec("ALTER TABLE users DROP COLUMN email;"));
+            s.setCutover(new CutoverSpec(CUTOVER + "\nDROP TRIGGER sync_email ON users;"));
+            s.setContract(new ContractSpec("ALTER TABLE users DROP COLUMN email;"));
         });
         assertThat(moved).isNotEqualTo(hash(spec()));
     }
@@ -172,10 +180,10 @@ class PlannerTest {
     void hashChangesWhenTheSameStatementIsInAnotherSectionOnly() {
         SchemaMigrationSpec inCutover = new SchemaMigrationSpec();
         inCutover.setExpand(new SqlSpec("CREATE TABLE t (id int)"));
-        inCutover.setCutover(new SqlSpec("SELECT 1"));
+        inCutover.setCutover(new CutoverSpec("SELECT 1"));
         SchemaMigrationSpec inContract = new SchemaMigrationSpec();
         inContract.setExpand(new SqlSpec("CREATE TABLE t (id int)"));
-        inContract.setContract(new SqlSpec("SELECT 1"));
+        inContract.setContract(new ContractSpec("SELECT 1"));
         assertThat(hash(inCutover)).isNotEqualTo(hash(inContract));
     }
 

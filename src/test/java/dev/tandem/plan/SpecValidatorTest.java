@@ -1,6 +1,8 @@
 package dev.tandem.plan;
 
 import dev.tandem.testing.Specs;
+import dev.tandem.api.v1alpha1.CutoverSpec;
+import dev.tandem.api.v1alpha1.ContractSpec;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SecretRef;
 import dev.tandem.api.v1alpha1.SqlSpec;
@@ -106,8 +108,8 @@ class SpecValidatorTest {
         }
         List<Field> fields = List.of(
                 new Field("spec.expand.sql", SchemaMigrationSpec::setExpand),
-                new Field("spec.cutover.sql", SchemaMigrationSpec::setCutover),
-                new Field("spec.contract.sql", SchemaMigrationSpec::setContract),
+                new Field("spec.cutover.sql", (s, q) -> s.setCutover(new CutoverSpec(q.getSql()))),
+                new Field("spec.contract.sql", (s, q) -> s.setContract(new ContractSpec(q.getSql()))),
                 new Field("spec.rollback.sql", SchemaMigrationSpec::setRollback));
         for (Field field : fields) {
             for (String control : List.of("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT a")) {
@@ -145,10 +147,69 @@ class SpecValidatorTest {
         SchemaMigrationSpec spec = valid();
         spec.setTargetPhase(null);
         spec.setLockTimeout("soon");
-        spec.setContract(new SqlSpec("COMMIT"));
+        spec.setContract(new ContractSpec("COMMIT"));
         assertThat(SpecValidator.validate(spec, true)).hasSize(3)
                 .anySatisfy(e -> assertThat(e).startsWith("spec.targetPhase:"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.lockTimeout:"))
                 .anySatisfy(e -> assertThat(e).startsWith("spec.contract.sql:"));
+    }
+
+    @Test
+    void cutoverContractAndRollbackRefuseStatementsThatCannotRunInATransaction() {
+        for (String field : List.of("cutover", "contract", "rollback")) {
+            SchemaMigrationSpec spec = valid();
+            String sql = "SELECT 1; CREATE INDEX CONCURRENTLY i ON t (a)";
+            switch (field) {
+                case "cutover" -> spec.setCutover(new CutoverSpec(sql));
+                case "contract" -> spec.setContract(new ContractSpec(sql));
+                default -> spec.setRollback(new SqlSpec(sql));
+            }
+            assertThat(SpecValidator.validate(spec, true)).as(field).singleElement().asString()
+                    .startsWith("spec." + field + ".sql: statement 2 ('CREATE INDEX CONCURRENTLY i ON t (a)') cannot run in a "
+                            + "transaction").contains("build indexes in spec.expand.sql");
+        }
+    }
+
+    @Test
+    void gatesAreCheckedFieldByField() {
+        SchemaMigrationSpec spec = valid();
+        CutoverSpec cutover = new CutoverSpec("SELECT 1");
+        dev.tandem.api.v1alpha1.GateSpec both = new dev.tandem.api.v1alpha1.GateSpec();
+        both.setName("both");
+        both.setSql("SELECT true");
+        both.setVerification(new dev.tandem.api.v1alpha1.GateSpec.VerificationGate());
+        dev.tandem.api.v1alpha1.GateSpec twoQueries = new dev.tandem.api.v1alpha1.GateSpec();
+        twoQueries.setName("both");
+        twoQueries.setSql("SELECT true; SELECT false");
+        dev.tandem.api.v1alpha1.GateSpec badRollout = new dev.tandem.api.v1alpha1.GateSpec();
+        badRollout.setName("app");
+        dev.tandem.api.v1alpha1.GateSpec.RolloutGate r = new dev.tandem.api.v1alpha1.GateSpec.RolloutGate();
+        r.setDeployment("App_V2");
+        badRollout.setRollout(r);
+        dev.tandem.api.v1alpha1.GateSpec stale = new dev.tandem.api.v1alpha1.GateSpec();
+        stale.setName("fresh");
+        dev.tandem.api.v1alpha1.GateSpec.VerificationGate v = new dev.tandem.api.v1alpha1.GateSpec.VerificationGate();
+        v.setMaxAge("90d");
+        stale.setVerification(v);
+        cutover.setGates(List.of(both, twoQueries, badRollout, stale));
+        spec.setCutover(cutover);
+        assertThat(SpecValidator.validate(spec, true)).containsExactly(
+                "spec.cutover.gates[0]: give exactly one of rollout, sql, verification (found 2)",
+                "spec.cutover.gates[1].name: 'both' is used twice; gate names must be unique",
+                "spec.cutover.gates[1].sql: " + SqlFragment.queryError("SELECT true; SELECT false").orElseThrow()
+                        + "; a gate is one query returning one row with one boolean",
+                "spec.cutover.gates[2].rollout.deployment: 'App_V2' is not a Kubernetes object name (lower-case letters, "
+                        + "digits, '-' and '.')",
+                "spec.cutover.gates[3].verification.maxAge: " + errorOf("90d"),
+                "spec.cutover.gates: 2 verification gates; give at most one");
+    }
+
+    private static String errorOf(String duration) {
+        try {
+            Durations.parse(duration);
+            return "'" + duration + "' is out of range; give a duration from 1s to 720h";
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.tandem.testing;
 
+import dev.tandem.api.v1alpha1.CutoverSpec;
+import dev.tandem.api.v1alpha1.ContractSpec;
 import dev.tandem.api.v1alpha1.DatabaseSpec;
 import dev.tandem.api.v1alpha1.PromotionSpec;
 import dev.tandem.api.v1alpha1.SchemaMigration;
@@ -42,8 +44,8 @@ public final class Manifests {
                 CREATE TABLE users_pii (user_id bigint PRIMARY KEY REFERENCES users (id), full_name text NOT NULL);
                 INSERT INTO users_pii SELECT id, full_name FROM users;
                 """));
-        spec.setCutover(new SqlSpec("ALTER TABLE users ALTER COLUMN full_name DROP NOT NULL;"));
-        spec.setContract(new SqlSpec("ALTER TABLE users DROP COLUMN full_name;"));
+        spec.setCutover(new CutoverSpec("ALTER TABLE users ALTER COLUMN full_name DROP NOT NULL;"));
+        spec.setContract(new ContractSpec("ALTER TABLE users DROP COLUMN full_name;"));
         spec.setRollback(new SqlSpec("DROP TABLE IF EXISTS users_pii;"));
         SchemaMigration m = new SchemaMigration();
         m.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());

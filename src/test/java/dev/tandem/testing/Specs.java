@@ -20,8 +20,8 @@ public final class Specs {
         spec.setLockTimeout("2s");
         spec.setStatementTimeout("15m");
         spec.setExpand(sql(expand));
-        spec.setCutover(sql(cutover));
-        spec.setContract(sql(contract));
+        spec.setCutover(cutover == null ? null : new dev.tandem.api.v1alpha1.CutoverSpec(cutover));
+        spec.setContract(contract == null ? null : new dev.tandem.api.v1alpha1.ContractSpec(contract));
         spec.setRollback(sql(rollback));
         return spec;
     }

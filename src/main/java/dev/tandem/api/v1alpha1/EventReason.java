@@ -12,6 +12,10 @@ public enum EventReason {
     InvalidSpec(true),
     DatabaseUnavailable(true),
     PointOfNoReturnPassed(false),
+    /** Cutover waits for a gate, or contract for quiet. */
+    AwaitingGates(false),
+    /** A write reached the old storage after cutover (the first one). */
+    OldStorageWritten(true),
     VerificationFailed(true),
     Suspended(false),
     DeletionRetained(false),

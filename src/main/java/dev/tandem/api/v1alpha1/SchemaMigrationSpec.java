@@ -80,12 +80,14 @@ public class SchemaMigrationSpec {
             + "comparison of every sync entry, user SQL checks, clean passes needed, re-verification.")
     private VerifySpec verify;
 
-    @JsonPropertyDescription("Phase 4, the point of no return: SQL run in one transaction, e.g. relax NOT NULL on the "
-            + "old column or swap table names.")
-    private SqlSpec cutover;
+    @JsonPropertyDescription("Phase 4, the point of no return: one transaction that removes the sync triggers, runs this "
+            + "SQL (e.g. relax NOT NULL on the old column, or swap table names) and installs the old-storage watch; "
+            + "crossed only when every gate holds.")
+    private CutoverSpec cutover;
 
-    @JsonPropertyDescription("Phase 5: SQL that drops the old storage, run in one transaction.")
-    private SqlSpec contract;
+    @JsonPropertyDescription("Phase 5: SQL that drops the old storage, run in one transaction after contract.minWait and "
+            + "contract.quietFor, together with the removal of every object Tandem created for this migration.")
+    private ContractSpec contract;
 
     @JsonPropertyDescription("SQL that undoes expand, run in one transaction when targetPhase is RolledBack "
             + "(or on deletion with deletionPolicy RollBack), only before cutover.")
@@ -113,10 +115,10 @@ public class SchemaMigrationSpec {
     public void setBackfill(BackfillSpec backfill) { this.backfill = backfill; }
     public VerifySpec getVerify() { return verify; }
     public void setVerify(VerifySpec verify) { this.verify = verify; }
-    public SqlSpec getCutover() { return cutover; }
-    public void setCutover(SqlSpec cutover) { this.cutover = cutover; }
-    public SqlSpec getContract() { return contract; }
-    public void setContract(SqlSpec contract) { this.contract = contract; }
+    public CutoverSpec getCutover() { return cutover; }
+    public void setCutover(CutoverSpec cutover) { this.cutover = cutover; }
+    public ContractSpec getContract() { return contract; }
+    public void setContract(ContractSpec contract) { this.contract = contract; }
     public SqlSpec getRollback() { return rollback; }
     public void setRollback(SqlSpec rollback) { this.rollback = rollback; }
 

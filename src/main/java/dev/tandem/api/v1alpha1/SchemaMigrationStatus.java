@@ -14,7 +14,7 @@ import java.util.Optional;
 /** What the operator observed and did. Built as a whole by the status aggregator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"observedGeneration", "phase", "targetPhase", "step", "message", "pointOfNoReturnTime",
-        "plan", "backfill", "verification", "database", "lastError", "nextRetryTime", "history", "conditions"})
+        "plan", "backfill", "verification", "gates", "oldStorage", "database", "lastError", "nextRetryTime", "history", "conditions"})
 public class SchemaMigrationStatus {
     @JsonPropertyDescription("The metadata.generation this status describes.")
     private Long observedGeneration;
@@ -44,6 +44,12 @@ public class SchemaMigrationStatus {
 
     @JsonPropertyDescription("The latest verification pass (for migrations with sync entries or verify checks).")
     private VerificationStatus verification;
+
+    @JsonPropertyDescription("The cutover gates and what each saw when last checked (shown from Verified on).")
+    private List<GateStatus> gates;
+
+    @JsonPropertyDescription("After cutover: writes that still reached the old storage, and when contract becomes possible.")
+    private OldStorageStatus oldStorage;
 
     @JsonPropertyDescription("The database the migration was applied to (never credentials).")
     private DatabaseStatus database;
@@ -80,6 +86,10 @@ public class SchemaMigrationStatus {
     public void setBackfill(BackfillStatus backfill) { this.backfill = backfill; }
     public VerificationStatus getVerification() { return verification; }
     public void setVerification(VerificationStatus verification) { this.verification = verification; }
+    public List<GateStatus> getGates() { return gates; }
+    public void setGates(List<GateStatus> gates) { this.gates = gates; }
+    public OldStorageStatus getOldStorage() { return oldStorage; }
+    public void setOldStorage(OldStorageStatus oldStorage) { this.oldStorage = oldStorage; }
     public DatabaseStatus getDatabase() { return database; }
     public void setDatabase(DatabaseStatus database) { this.database = database; }
     public ErrorStatus getLastError() { return lastError; }
@@ -111,6 +121,7 @@ public class SchemaMigrationStatus {
                 && Objects.equals(message, s.message) && Objects.equals(pointOfNoReturnTime, s.pointOfNoReturnTime)
                 && Objects.equals(plan, s.plan) && Objects.equals(backfill, s.backfill)
                 && Objects.equals(verification, s.verification)
+                && Objects.equals(gates, s.gates) && Objects.equals(oldStorage, s.oldStorage)
                 && Objects.equals(database, s.database)
                 && Objects.equals(lastError, s.lastError) && Objects.equals(nextRetryTime, s.nextRetryTime)
                 && Objects.equals(history, s.history) && Objects.equals(conditions, s.conditions);

@@ -7,8 +7,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SqlSpec {
     @JsonPropertyDescription("SQL statements separated by semicolons. They run in one transaction together with "
-            + "Tandem's own statements of that phase; a statement that cannot run in a transaction "
-            + "(CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY) runs on its own, idempotently.")
+            + "Tandem's own statements of that phase. Only expand may hold a statement that cannot run in a transaction "
+            + "(CREATE INDEX CONCURRENTLY): it runs on its own, idempotently; cutover, contract and rollback are all or "
+            + "nothing.")
     private String sql;
 
     public SqlSpec() {

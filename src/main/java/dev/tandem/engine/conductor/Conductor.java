@@ -4,6 +4,7 @@ import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.Reason;
 import dev.tandem.api.v1alpha1.TargetPhase;
 import dev.tandem.engine.Engine;
+import dev.tandem.engine.EngineException;
 import dev.tandem.engine.LedgerState;
 import dev.tandem.engine.VerifyState;
 import dev.tandem.plan.MigrationPlan;
@@ -23,11 +24,15 @@ public final class Conductor {
     private final StepPhase steps;
     private final BackfillPhase backfill;
     private final VerifyPhase verify;
+    private final CutoverGates gates;
+    private final ContractWait contractWait;
 
     public Conductor(Engine engine) {
         this.steps = new StepPhase(engine);
         this.backfill = new BackfillPhase(engine, steps);
         this.verify = new VerifyPhase(engine, steps);
+        this.gates = new CutoverGates(engine);
+        this.contractWait = new ContractWait(engine);
     }
 
     /** Where a migration is asked to go: spec.targetPhase and spec.promotion.planHash (or their flags). */
@@ -56,9 +61,11 @@ public final class Conductor {
     public static Decision decide(MigrationPlan plan, LedgerState ledger, Promotion promotion) {
         TargetPhase target = promotion.target();
         Phase settled = ledger.settledPhase();
-        if (ledger.started() && ledger.planHash() != null && !ledger.planHash().equals(plan.hash())) {
+        if (ledger.started() && ledger.planHash() != null && !ledger.planHash().equals(plan.hash())
+                && !ledger.acceptsRevisedContract(plan.hash(), plan.baseHash())) {
             return new Decision.Stop(Reason.SpecImmutable, "the migration's definition changed after expand "
-                    + "(database, expand, sync, cutover, contract and rollback are immutable from then on): the database "
+                    + "(database, expand, sync, cutover and rollback are immutable from then on; contract may change only "
+                    + "after cutover): the database "
                     + "ran plan " + ledger.planHash() + ", the spec now gives plan " + plan.hash() + "; revert the change "
                     + "(only targetPhase, promotion, suspend and tuning may change)");
         }
@@ -90,10 +97,59 @@ public final class Conductor {
         return new Decision.Next(next.get());
     }
 
+    /**
+     * Whether the step to {@code next} may run now: for cutover every gate must hold (a stale proof
+     * starts a new verification pass), for contract the waits must be over. Other steps are open.
+     * Drivers ask before they record the intent to run a step, so a held migration stays settled.
+     */
+    public Crossing crossing(Phase next, StepRequest request) {
+        try {
+            return switch (next) {
+                case CutOver -> gates.check(request, true);
+                case Contracted -> contractWait.check(request);
+                default -> Crossing.OPEN;
+            };
+        } catch (EngineException e) { // never open on an error: look again
+            return new Crossing(java.util.List.of(), null, null, new Outcome.Held(next == Phase.CutOver
+                    ? dev.tandem.api.v1alpha1.Hold.AwaitingGates : dev.tandem.api.v1alpha1.Hold.AwaitingQuiet,
+                    "could not check whether " + next + " may run: " + e.getMessage(), CutoverGates.RECHECK,
+                    java.util.List.of(), null, null));
+        }
+    }
+
+    /**
+     * What stands before the next crossing of a settled migration, for status, without starting
+     * anything: the gates at Verified, the old-storage watch and contract's waits at CutOver.
+     */
+    public Crossing preview(Phase settled, StepRequest request) {
+        try {
+            if (settled == Phase.Verified) {
+                return gates.check(request, false);
+            }
+            if (settled == Phase.CutOver) {
+                return contractWait.check(request);
+            }
+        } catch (EngineException e) {
+            // shown again on the next reconcile
+        }
+        return Crossing.OPEN;
+    }
+
     /** Takes one step toward the settled phase {@code next}; safe to call again after any outcome. */
     public Outcome advance(Phase next, StepRequest request) {
+        if (next == Phase.CutOver || next == Phase.Contracted) {
+            Crossing crossing = crossing(next, request);
+            if (!crossing.allowed()) {
+                return crossing.held();
+            }
+            Outcome done = steps.apply(next.step().orElseThrow(), request);
+            return done instanceof Outcome.Advanced a && !crossing.gates().isEmpty()
+                    ? new Outcome.Advanced(a.phase(), a.ranNow(), a.detail() + "; gates held: " + crossing.gates().stream()
+                    .map(GateVerdict::name).collect(java.util.stream.Collectors.joining(", ")), a.verification())
+                    : done;
+        }
         return switch (next) {
-            case Expanded, CutOver, Contracted, RolledBack -> steps.apply(next.step().orElseThrow(), request);
+            case Expanded, RolledBack -> steps.apply(next.step().orElseThrow(), request);
             case Backfilled -> backfill.advance(request);
             case Verified -> verify.advance(request);
             default -> throw new IllegalArgumentException("no step leads to " + next);

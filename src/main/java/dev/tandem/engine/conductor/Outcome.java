@@ -1,11 +1,13 @@
 package dev.tandem.engine.conductor;
 
+import dev.tandem.api.v1alpha1.Hold;
 import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.Reason;
 import dev.tandem.engine.BackfillProgress;
 import dev.tandem.engine.VerifyState;
 
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * What one step toward a phase did: at most one side effect, reported as a small value. An outcome
@@ -30,6 +32,16 @@ public sealed interface Outcome {
         public Waiting(String message, Duration recheck, BackfillProgress progress, String worker) {
             this(message, recheck, progress, null, worker);
         }
+    }
+
+    /**
+     * Nothing is wrong, but the step may not run yet: a cutover gate does not hold, or contract waits
+     * for quiet; look again after {@code recheck}.
+     *
+     * @param possibleAt when the step becomes possible, when that is known (contract waits), else null
+     */
+    record Held(Hold hold, String message, Duration recheck, java.util.List<GateVerdict> gates,
+                dev.tandem.engine.OldStorageState oldStorage, Instant possibleAt) implements Outcome {
     }
 
     /** A transient failure: retried after {@code retryIn} without anyone acting. */

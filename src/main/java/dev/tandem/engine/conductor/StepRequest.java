@@ -18,9 +18,15 @@ import java.time.Instant;
  * @param workers      who runs the backfill and verification (null: only ledgered steps may run)
  * @param observer     hears steps, for metrics
  * @param now          the time of this decision
+ * @param gatekeeper   answers rollout gates and knows the gates skipped (null: no cluster, none skipped)
  */
 public record StepRequest(String uid, MigrationPlan plan, BackfillTuning tuning, VerifyTuning verifyTuning,
-                          String retryToken, Workers workers, StepObserver observer, Instant now) {
+                          String retryToken, Workers workers, StepObserver observer, Instant now, Gatekeeper gatekeeper) {
+    public StepRequest(String uid, MigrationPlan plan, BackfillTuning tuning, VerifyTuning verifyTuning,
+                       String retryToken, Workers workers, StepObserver observer, Instant now) {
+        this(uid, plan, tuning, verifyTuning, retryToken, workers, observer, now, null);
+    }
+
     /** For a step that starts no work (e.g. a rollback before deletion). */
     public static StepRequest ledgeredOnly(String uid, MigrationPlan plan) {
         return new StepRequest(uid, plan, BackfillTuning.defaults(), VerifyTuning.defaults(), "", null, StepObserver.NONE,

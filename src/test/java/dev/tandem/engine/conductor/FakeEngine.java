@@ -23,9 +23,12 @@ final class FakeEngine implements Engine {
     final Map<Step, Instant> steps = new EnumMap<>(Step.class);
     final List<Step> applied = new ArrayList<>();
     String planHash;
+    String baseHash;
     BackfillProgress progress = progress(false);
     VerifyState verification = VerifyState.none();
     EngineException failNextApply;
+    dev.tandem.engine.OldStorageState oldStorage = dev.tandem.engine.OldStorageState.none();
+    final Map<String, Boolean> gates = new java.util.HashMap<>();
 
     static BackfillProgress progress(boolean complete) {
         return new BackfillProgress(100, complete ? 100 : 40, complete ? 10 : 4, 10, 50, 5, "sync entry e: page 4 of 10",
@@ -41,15 +44,27 @@ final class FakeEngine implements Engine {
     LedgerState ledger(String key) {
         return new LedgerState(key, !steps.isEmpty(), planHash, null, Map.copyOf(steps),
                 new HashSet<>(steps.keySet().stream().map(s -> s.key() + "#0").toList()),
-                steps.get(Step.CUTOVER));
+                steps.get(Step.CUTOVER), baseHash);
     }
 
     FakeEngine committed(MigrationPlan plan, Step... done) {
         planHash = plan.hash();
+        baseHash = plan.baseHash();
         for (Step s : done) {
             steps.put(s, Instant.EPOCH);
         }
         return this;
+    }
+
+    @Override
+    public dev.tandem.engine.OldStorageState oldStorage(MigrationPlan plan) {
+        return oldStorage;
+    }
+
+    @Override
+    public dev.tandem.engine.GateResult gate(String name, String sql) {
+        boolean passed = gates.getOrDefault(name, false);
+        return new dev.tandem.engine.GateResult(passed, passed ? "returned true" : "returned false");
     }
 
     @Override
