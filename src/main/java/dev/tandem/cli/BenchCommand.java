@@ -12,9 +12,6 @@ import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
 import dev.tandem.engine.MigrationEngine;
 import dev.tandem.engine.StepListener;
-import dev.tandem.engine.Verifier;
-import dev.tandem.engine.VerifyState;
-import dev.tandem.plan.VerifyTuning;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Ident;
@@ -33,15 +30,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -60,23 +54,25 @@ import java.util.concurrent.atomic.AtomicReference;
 public class BenchCommand implements Callable<Integer> {
     static final String TRACKING_SCHEMA = "tandem_bench";
     private static final String NAMESPACE = "tandem-bench";
-    private static final String WHERE = "full_name IS NOT NULL";
-    private static final long WARMUP_MILLIS = 2_000;
-    private static final int NULL_EVERY = 10;
+    static final String WHERE = "full_name IS NOT NULL";
+    static final long WARMUP_MILLIS = 2_000;
+    static final int NULL_EVERY = 10;
 
-    private static final String USERS = "bench_users";
+    static final String USERS = "bench_users";
     private static final String PII_SINGLE_1 = "bench_pii_a";
     private static final String PII_SINGLE_2 = "bench_pii_a2";
     private static final String PII_BACKFILL = "bench_pii_b";
     private static final String PII_PARALLEL = "bench_pii_c";
-    private static final String W_NONE = "bench_w_none";
-    private static final String W_HAND = "bench_w_hand";
-    private static final String W_HAND_PII = "bench_w_hand_pii";
-    private static final String W_HAND_FUNCTION = "bench_w_hand_sync";
-    private static final String W_GEN = "bench_w_gen";
-    private static final String W_GEN_PII = "bench_w_gen_pii";
-    private static final String W_FAIL = "bench_w_fail";
-    private static final String W_FAIL_PII = "bench_w_fail_pii";
+    static final String W_NONE = "bench_w_none";
+    static final String W_HAND = "bench_w_hand";
+    static final String W_HAND_PII = "bench_w_hand_pii";
+    static final String W_HAND_FUNCTION = "bench_w_hand_sync";
+    static final String W_GEN = "bench_w_gen";
+    static final String W_GEN_PII = "bench_w_gen_pii";
+    static final String W_FAIL = "bench_w_fail";
+    static final String W_FAIL_PII = "bench_w_fail_pii";
+    /** The sync targets' column types. */
+    static final Map<String, String> PII_TYPES = Map.of("user_id", "bigint", "full_name", "text");
     private static final List<String> TABLES = List.of(PII_SINGLE_1, PII_SINGLE_2, PII_BACKFILL, PII_PARALLEL, USERS,
             W_NONE, W_HAND_PII, W_HAND, W_GEN_PII, W_GEN, W_FAIL_PII, W_FAIL);
 
@@ -146,7 +142,7 @@ public class BenchCommand implements Callable<Integer> {
                     copyBenchmark(plans.get(0), plans.get(1));
                 }
                 if (parts.contains("writes")) {
-                    writeBenchmark(plans.get(2), plans.get(3));
+                    new WriteBench(db, settings, out, rows, writers, seconds).run(plans.get(2), plans.get(3));
                 }
             } finally {
                 if (embedded == null) {
@@ -332,41 +328,9 @@ public class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "   backfill speed / single statement (faster single run): 2 workers %.2f%n", ratioParallel);
         out.flush();
         if (parts.contains("verify")) {
-            verifyBenchmark(engine, backfillPlan, backfill);
+            engine.apply(backfillPlan, Step.BACKFILL, "bench", StepListener.NONE);
+            new VerifyBench(db, settings, out, backfillPlan, backfill.nanos).run();
         }
-    }
-
-    // ---------------------------------------------------------------- 2. verification
-
-    /** One verification pass of the table the 1-worker backfill filled, timed against that backfill. */
-    private void verifyBenchmark(MigrationEngine engine, MigrationPlan plan, Timing backfill) throws SQLException,
-            EngineException {
-        engine.apply(plan, Step.BACKFILL, "bench", StepListener.NONE);
-        out.println();
-        out.printf(Locale.ROOT, "2. Verify: f(%s) against %s, the target the 1-worker backfill filled, one pass each%n",
-                USERS, PII_BACKFILL);
-        out.println("   chunk size      time   rows checked      rows/s   result   verify time / backfill time");
-        int pass = 0;
-        double first = Double.NaN; // the default chunk size runs first, on the table as the backfill left it
-        double again = Double.NaN; // and last, as re-verification passes find the table
-        for (int chunk : new int[]{VerifyTuning.DEFAULT_CHUNK_SIZE, 10_000, VerifyTuning.DEFAULT_CHUNK_SIZE}) {
-            checkpoint();
-            long t0 = System.nanoTime();
-            VerifyState state = new Verifier(db, settings, VerifyTuning.defaults().withChunkSize(chunk))
-                    .run(plan, ++pass, "", Verifier.Listener.NONE);
-            long nanos = System.nanoTime() - t0;
-            double ratio = (double) nanos / backfill.nanos;
-            first = Double.isNaN(first) ? ratio : first;
-            again = ratio;
-            out.printf(Locale.ROOT, "   %,10d %8.2f s %,14d %,11.0f   %-7s  %.2f%n", chunk, nanos / 1e9, state.rowsChecked(),
-                    state.rowsChecked() / (nanos / 1e9), state.result(), ratio);
-            out.flush();
-        }
-        out.printf(Locale.ROOT, "   verification / backfill, first pass with the default chunk size: %.2f  [target <= 0.25: %s]%n",
-                first, first <= 0.25 ? "met" : "NOT met");
-        out.printf(Locale.ROOT, "   verification / backfill, a later pass with the default chunk size:  %.2f  [target <= 0.25: %s]%n",
-                again, again <= 0.25 ? "met" : "NOT met");
-        out.flush();
     }
 
     private Timing singleStatement(String table) throws SQLException {
@@ -411,172 +375,6 @@ public class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "   %-46s %7.2f s %,14d %,11.0f%n", label, t.nanos / 1e9, t.rows, t.rows / (t.nanos / 1e9));
     }
 
-    // ---------------------------------------------------------------- 2. writes
-
-    private void writeBenchmark(MigrationPlan generatedPlan, MigrationPlan failPlan) throws SQLException, EngineException, InterruptedException {
-        long size = Math.min(rows, 200_000);
-        out.println();
-        out.printf(Locale.ROOT, "3. Writes: %d writers, autocommit, UPDATE <table> SET full_name = ? WHERE id = ? on random "
-                + "ids (every %dth value NULL), %,d rows, %d s warm-up + %d s measured per run%n", writers, NULL_EVERY, size,
-                WARMUP_MILLIS / 1000, seconds);
-        out.flush();
-        String pii = "(user_id bigint PRIMARY KEY, full_name text NOT NULL)";
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            for (String t : List.of(W_NONE, W_HAND, W_GEN, W_FAIL)) {
-                s.execute("CREATE TABLE " + Ident.quote(t) + " (id bigint PRIMARY KEY, email text NOT NULL, full_name text)");
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Ident.quote(t)
-                        + " (id, email, full_name) SELECT id, email, full_name FROM " + Ident.quote(USERS)
-                        + " WHERE id <= ? ORDER BY id")) {
-                    ps.setLong(1, size);
-                    ps.executeUpdate();
-                }
-            }
-            // Both sync targets start in the state a finished backfill leaves.
-            for (String[] p : new String[][]{{W_HAND_PII, W_HAND}, {W_GEN_PII, W_GEN}, {W_FAIL_PII, W_FAIL}}) {
-                s.execute("CREATE TABLE " + Ident.quote(p[0]) + " " + pii);
-                s.execute("INSERT INTO " + Ident.quote(p[0]) + " (user_id, full_name) SELECT id, full_name FROM "
-                        + Ident.quote(p[1]) + " WHERE " + WHERE + " ORDER BY id");
-            }
-            // The minimal hand-written sync trigger, honouring the same where condition.
-            s.execute("CREATE FUNCTION " + Ident.quote(W_HAND_FUNCTION) + "() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                    + "BEGIN\n"
-                    + "  IF TG_OP = 'DELETE' THEN\n"
-                    + "    DELETE FROM " + Ident.quote(W_HAND_PII) + " WHERE user_id = OLD.id;\n"
-                    + "    RETURN OLD;\n"
-                    + "  END IF;\n"
-                    + "  IF NEW.full_name IS NULL THEN\n"
-                    + "    DELETE FROM " + Ident.quote(W_HAND_PII) + " WHERE user_id = NEW.id;\n"
-                    + "  ELSE\n"
-                    + "    INSERT INTO " + Ident.quote(W_HAND_PII) + " (user_id, full_name) VALUES (NEW.id, NEW.full_name)\n"
-                    + "      ON CONFLICT (user_id) DO UPDATE SET full_name = EXCLUDED.full_name;\n"
-                    + "  END IF;\n"
-                    + "  RETURN NEW;\n"
-                    + "END\n$$");
-            s.execute("CREATE TRIGGER " + Ident.quote(W_HAND_FUNCTION) + " AFTER INSERT OR UPDATE OR DELETE ON "
-                    + Ident.quote(W_HAND) + " FOR EACH ROW EXECUTE FUNCTION " + Ident.quote(W_HAND_FUNCTION) + "()");
-        }
-        new MigrationEngine(db, settings).apply(generatedPlan, Step.EXPAND, "bench", StepListener.NONE);
-        new MigrationEngine(db, settings).apply(failPlan, Step.EXPAND, "bench", StepListener.NONE);
-        // The targets are full already; the backfill finds nothing to copy and ends as a finished one does
-        // (the triggers stop logging removals). The runs measure the steady state between backfill and cutover.
-        for (MigrationPlan p : List.of(generatedPlan, failPlan)) {
-            new Backfiller(db, settings, BackfillTuning.defaults()).run(p, 0, 1, Backfiller.Listener.NONE);
-        }
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            for (String t : List.of(W_NONE, W_HAND, W_GEN, W_FAIL, W_HAND_PII, W_GEN_PII, W_FAIL_PII)) {
-                s.execute("VACUUM ANALYZE " + Ident.quote(t));
-            }
-        }
-
-        // Two rounds in the same order (ABCDABCD); the best of each is compared. A table's second run tends to be
-        // faster (pages pruned by the first leave room for HOT updates), which every contender gets once.
-        String[] tables = {W_NONE, W_HAND, W_GEN, W_FAIL};
-        double[][] runs = new double[2][tables.length];
-        for (int round = 0; round < 2; round++) {
-            for (int i = 0; i < tables.length; i++) {
-                runs[round][i] = updates(tables[i], size);
-            }
-        }
-        double none = Math.max(runs[0][0], runs[1][0]);
-        double hand = Math.max(runs[0][1], runs[1][1]);
-        double gen = Math.max(runs[0][2], runs[1][2]);
-        double fail = Math.max(runs[0][3], runs[1][3]);
-        boolean consistent = inSync(W_HAND, W_HAND_PII) && inSync(W_GEN, W_GEN_PII) && inSync(W_FAIL, W_FAIL_PII);
-
-        out.println();
-        out.println("   trigger                                  run 1 upd/s   run 2 upd/s      best upd/s");
-        String[] labels = {"none", "hand-written (minimal)", "Tandem generated (onError: Record)",
-                "Tandem generated (onError: Fail)"};
-        for (int i = 0; i < tables.length; i++) {
-            out.printf(Locale.ROOT, "   %-38s %13.0f %13.0f %15.0f%n", labels[i], runs[0][i], runs[1][i],
-                    Math.max(runs[0][i], runs[1][i]));
-        }
-        out.println("   order: none, hand-written, Record, Fail, then the same again; best of each two runs");
-        out.printf(Locale.ROOT, "   targets equal their source after the runs: %s%n", consistent ? "yes" : "NO");
-        double genRatio = gen / hand;
-        out.printf(Locale.ROOT, "   generated (Record, the default) / hand-written: %.3f  [target >= 0.95: %s]%n", genRatio,
-                genRatio >= 0.95 ? "met" : "NOT met");
-        out.printf(Locale.ROOT, "   generated (Fail) / hand-written:                %.3f%n", fail / hand);
-        out.printf(Locale.ROOT, "   cost of onError: Record (Record / Fail):        %.3f%n", gen / fail);
-        out.printf(Locale.ROOT, "   hand-written / none:                            %.3f%n", hand / none);
-        out.printf(Locale.ROOT, "   generated / none:                               %.3f%n", gen / none);
-        out.flush();
-    }
-
-    /** Updates per second over {@code seconds}, after the warm-up. */
-    private double updates(String table, long size) throws SQLException, InterruptedException {
-        checkpoint();
-        AtomicLong done = new AtomicLong();
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        CountDownLatch ready = new CountDownLatch(writers);
-        CountDownLatch go = new CountDownLatch(1);
-        long[] window = new long[2];
-        String sql = "UPDATE " + Ident.quote(table) + " SET full_name = ? WHERE id = ?";
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < writers; i++) {
-            Thread t = new Thread(() -> {
-                boolean counted = false;
-                try (Connection c = db.connect("tandem-bench-writer"); PreparedStatement ps = c.prepareStatement(sql)) {
-                    c.setAutoCommit(true);
-                    ready.countDown();
-                    counted = true;
-                    go.await();
-                    ThreadLocalRandom random = ThreadLocalRandom.current();
-                    long measured = 0;
-                    while (true) {
-                        long id = random.nextLong(1, size + 1);
-                        if (random.nextInt(NULL_EVERY) == 0) {
-                            ps.setNull(1, Types.VARCHAR);
-                        } else {
-                            ps.setString(1, "Name " + random.nextInt(1_000_000));
-                        }
-                        ps.setLong(2, id);
-                        ps.executeUpdate();
-                        long now = System.nanoTime();
-                        if (now >= window[1]) {
-                            break;
-                        }
-                        if (now >= window[0]) {
-                            measured++;
-                        }
-                    }
-                    done.addAndGet(measured);
-                } catch (Exception e) {
-                    failure.compareAndSet(null, e);
-                    if (!counted) {
-                        ready.countDown();
-                    }
-                }
-            }, "bench-writer-" + i);
-            threads.add(t);
-            t.start();
-        }
-        ready.await();
-        window[0] = System.nanoTime() + WARMUP_MILLIS * 1_000_000;
-        window[1] = window[0] + seconds * 1_000_000_000L;
-        go.countDown(); // publishes window[] to the writers
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failure.get() != null) {
-            Exception e = failure.get();
-            throw e instanceof SQLException se ? se : new SQLException(e.getMessage(), e);
-        }
-        return done.get() / (double) seconds;
-    }
-
-    /** Whether the sync target holds exactly the rows the where condition selects from the source. */
-    private boolean inSync(String source, String target) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT NOT EXISTS ((SELECT id, full_name FROM " + Ident.quote(source) + " WHERE " + WHERE
-                        + " EXCEPT SELECT user_id, full_name FROM " + Ident.quote(target) + ") UNION ALL (SELECT user_id, "
-                        + "full_name FROM " + Ident.quote(target) + " EXCEPT SELECT id, full_name FROM "
-                        + Ident.quote(source) + " WHERE " + WHERE + "))")) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
-    }
-
     // ---------------------------------------------------------------- helpers
 
     private record Timing(long nanos, long rows) {
@@ -598,7 +396,12 @@ public class BenchCommand implements Callable<Integer> {
     }
 
     private void checkpoint() throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        checkpoint(db);
+    }
+
+    /** A CHECKPOINT before a timed run (skipped without the privilege). */
+    static void checkpoint(DatabaseTarget db) throws SQLException {
+        try (Connection c = db.connect("tandem-bench"); Statement s = c.createStatement()) {
             s.execute("CHECKPOINT");
         } catch (SQLException e) {
             if (!"42501".equals(e.getSQLState())) { // CHECKPOINT needs superuser or pg_checkpoint
@@ -608,7 +411,11 @@ public class BenchCommand implements Callable<Integer> {
     }
 
     private long count(String table) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement();
+        return count(db, table);
+    }
+
+    static long count(DatabaseTarget db, String table) throws SQLException {
+        try (Connection c = db.connect("tandem-bench"); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM " + Ident.quote(table))) {
             rs.next();
             return rs.getLong(1);

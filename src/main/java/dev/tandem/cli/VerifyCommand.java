@@ -52,6 +52,13 @@ public class VerifyCommand implements Callable<Integer> {
     @Option(names = "--max-recorded-mismatches", defaultValue = "" + VerifyTuning.DEFAULT_MAX_RECORDED)
     int maxRecorded;
 
+    @Option(names = "--workers", defaultValue = "1", description = "Workers comparing the pass's chunks at once.")
+    int workers;
+
+    @Option(names = "--worker", description = "Run only this worker (default: JOB_COMPLETION_INDEX in an Indexed Job; "
+            + "without it every worker runs in this process).")
+    Integer worker;
+
     @Override
     public Integer call() throws Exception {
         return execute(System.getenv(), spec.commandLine().getOut(), spec.commandLine().getErr());
@@ -69,11 +76,22 @@ public class VerifyCommand implements Callable<Integer> {
         }
         EngineSettings settings = EngineSettings.defaults("verify").withTrackingSchema(inputs.trackingSchema)
                 .withTimeouts(Duration.ofSeconds(2), Durations.parse(statementTimeout));
-        VerifyTuning tuning = new VerifyTuning(1, null, chunkSize, maxRecorded);
-        out.println("verification pass " + pass + " of " + plan.key() + " (plan " + plan.hash() + "), database " + db.server());
+        if (workers < 1) {
+            err.println("error: --workers must be at least 1");
+            return 2;
+        }
+        Integer index = worker != null ? worker
+                : env.containsKey("JOB_COMPLETION_INDEX") ? Integer.valueOf(env.get("JOB_COMPLETION_INDEX")) : null;
+        VerifyTuning tuning = new VerifyTuning(1, null, chunkSize, maxRecorded, workers);
+        out.println("verification pass " + pass + " of " + plan.key() + " (plan " + plan.hash() + "), "
+                + (index == null ? workers + (workers == 1 ? " worker" : " workers") : "worker " + index + " of " + workers)
+                + ", database " + db.server());
         try {
-            VerifyState s = new Verifier(db, settings, tuning).run(plan, pass, retryToken, Verifier.Listener.NONE);
-            out.println(s.describe());
+            Verifier verifier = new Verifier(db, settings, tuning);
+            VerifyState s = index == null ? verifier.run(plan, pass, retryToken, Verifier.Listener.NONE)
+                    : verifier.runWorker(plan, pass, retryToken, index, workers, Verifier.Listener.NONE);
+            out.println(s.running() ? "worker " + index + " done; the pass runs on in the other workers: " + s.describe()
+                    : s.describe());
         } catch (EngineException e) {
             err.println("error: " + e.reason() + ": " + e.getMessage());
             return 1;

@@ -35,11 +35,11 @@ final class Ledger {
     }
 
     /** The table created last by {@link #bootstrap}: when it exists, the tracking schema is complete. */
-    private static final String LAST_TABLE = "sync_errors";
+    private static final String LAST_TABLE = "verify_chunks";
 
     /** Creates the tracking schema if missing (or completes one an older version made); safe to run concurrently. */
     void bootstrap(Connection c) throws SQLException {
-        if (exists(c, LAST_TABLE) && exists(c, "verify_mismatches")) {
+        if (exists(c, LAST_TABLE)) {
             return; // nothing to do: no DDL, no lock
         }
         boolean autoCommit = c.getAutoCommit();
@@ -107,6 +107,12 @@ final class Ledger {
                     + "kind text NOT NULL, key text NOT NULL, old_row text, new_row text, "
                     + "seq bigint GENERATED ALWAYS AS IDENTITY, found_at timestamptz NOT NULL DEFAULT now(), "
                     + "PRIMARY KEY (migration, pass, entry, kind, key))");
+            // A pass's key-range chunks, cut once when its entry starts; a worker's share is a subset of them.
+            s.execute("ALTER TABLE " + t("verify_progress") + " ADD COLUMN IF NOT EXISTS chunks_planned int");
+            s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_chunks") + " ("
+                    + "migration text NOT NULL, pass int NOT NULL, entry int NOT NULL, chunk int NOT NULL, "
+                    + "lower_key text[], upper_key text[], done boolean NOT NULL DEFAULT false, rows_walked bigint, "
+                    + "done_at timestamptz, PRIMARY KEY (migration, pass, entry, chunk))");
             c.commit();
         } catch (SQLException e) {
             c.rollback();

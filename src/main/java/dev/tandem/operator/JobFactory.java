@@ -66,7 +66,7 @@ public class JobFactory {
                         "--plan-hash=" + plan.hash(), "--pass=" + pass, "--retry-token=" + (retryToken == null ? "" : retryToken),
                         "--tracking-schema=" + m.getSpec().getDatabase().effectiveTrackingSchema()));
                 args.addAll(tuning.toArgs());
-                return ensure(m, build(m, secret, plan, VERIFY, verifyJobName(m, plan, pass), args, 1,
+                return ensure(m, build(m, secret, plan, VERIFY, verifyJobName(m, plan, pass), args, tuning.parallelism(),
                         m.getSpec().getVerify() == null ? null : m.getSpec().getVerify().getResources(), suspend), suspend);
             }
         };

@@ -36,6 +36,14 @@ public class VerifySpec {
             + "compared by an aggregate hash first and row by row only when the hashes differ.")
     private Integer chunkSize;
 
+    @Default("1")
+    @Min(1)
+    @Max(64)
+    @JsonPropertyDescription("Workers comparing a pass's chunks at once, each on its own connection: with more than 1, "
+            + "each pass is an Indexed Job whose worker i compares every parallelism-th chunk (tandem run starts as many "
+            + "threads). An entry whose new key is not its old key is compared by one worker.")
+    private Integer parallelism;
+
     @Default("1000")
     @Min(0)
     @Max(100000)
@@ -60,6 +68,8 @@ public class VerifySpec {
     public void setReverifyEvery(String reverifyEvery) { this.reverifyEvery = reverifyEvery; }
     public Integer getChunkSize() { return chunkSize; }
     public void setChunkSize(Integer chunkSize) { this.chunkSize = chunkSize; }
+    public Integer getParallelism() { return parallelism; }
+    public void setParallelism(Integer parallelism) { this.parallelism = parallelism; }
     public Integer getMaxRecordedMismatches() { return maxRecordedMismatches; }
     public void setMaxRecordedMismatches(Integer maxRecordedMismatches) { this.maxRecordedMismatches = maxRecordedMismatches; }
     public String getRetry() { return retry; }
