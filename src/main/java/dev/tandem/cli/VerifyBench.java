@@ -64,8 +64,8 @@ final class VerifyBench {
         Pass later = pass("later pass (a second clean pass)", defaults);
         VerifyTuning other = defaults.withParallelism(defaults.parallelism() == 1 ? 2 : 1);
         pass("later pass", other);
-        pass("later pass", defaults.withChunkSize(10_000));
-        pass("later pass", defaults.withChunkSize(200_000));
+        pass("later pass", defaults.withChunkSize(50_000));
+        pass("later pass", defaults.withChunkSize(50_000).withParallelism(other.parallelism()));
         Floor floor2 = floor(entry);
         Floor floor = floor1.nanos() <= floor2.nanos() ? floor1 : floor2;
         out.printf(Locale.ROOT, "   floor: hash both sides once (faster of 2 runs)  %7.2f s  (f(old) %.2f s + new %.2f s; "

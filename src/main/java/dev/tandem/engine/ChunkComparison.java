@@ -67,8 +67,23 @@ final class ChunkComparison {
         }
     }
 
-    /** The old rows in (lower, upper] (null: unbounded) against their new rows, in one snapshot. */
+    /**
+     * The old rows in (lower, upper] (null: unbounded) against their new rows, in one snapshot. When
+     * an expression raises for a row, the chunk is compared again in a new snapshot, halved around
+     * that row (the clean case pays for no savepoint).
+     */
     ChunkResult range(String[] lower, String[] upper) throws SQLException {
+        try {
+            return inSnapshot(c, statementTimeout, () -> {
+                ChunkResult chunk = new ChunkResult(maxRecorded);
+                hashThenDiff(lower, upper, chunk);
+                return chunk;
+            });
+        } catch (SQLException e) {
+            if (!Sql.isRowError(e.getSQLState())) {
+                throw e;
+            }
+        }
         ChunkResult chunk = new ChunkResult(maxRecorded);
         inSnapshot(c, statementTimeout, () -> {
             compareRange(lower, upper, chunk);
@@ -77,32 +92,37 @@ final class ChunkComparison {
         return chunk;
     }
 
-    /**
-     * Compares (lower, upper]: hashes, then row by row where they differ. When an expression raises
-     * for a row, the range is halved until that row is alone.
-     */
-    private void compareRange(String[] lower, String[] upper, ChunkResult chunk) throws SQLException {
+    /** Hashes of (lower, upper] on both sides, and the row diff when they differ; adds what it finds to {@code part}. */
+    private void hashThenDiff(String[] lower, String[] upper, ChunkResult part) throws SQLException {
         boolean hasLower = lower != null;
         boolean hasUpper = upper != null;
+        boolean same;
+        try (PreparedStatement ps = c.prepareStatement(q.chunkHashes(hasLower, hasUpper))) {
+            bindBothSides(ps, lower, upper);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                part.walked += rs.getLong(1);
+                part.checked += rs.getLong(2);
+                same = rs.getLong(2) == rs.getLong(4) && Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5));
+            }
+        }
+        if (!same) {
+            try (PreparedStatement ps = c.prepareStatement(q.rowDiff(hasLower, hasUpper, 0))) {
+                bindBothSides(ps, lower, upper);
+                collect(ps, part);
+            }
+        }
+    }
+
+    /**
+     * Compares (lower, upper] in a savepoint; when an expression raises for a row, the range is
+     * halved until that row is alone.
+     */
+    private void compareRange(String[] lower, String[] upper, ChunkResult chunk) throws SQLException {
         Savepoint sp = c.setSavepoint();
         try {
             ChunkResult part = new ChunkResult(maxRecorded);
-            boolean same;
-            try (PreparedStatement ps = c.prepareStatement(q.chunkHashes(hasLower, hasUpper))) {
-                bindBothSides(ps, lower, upper);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    part.walked = rs.getLong(1);
-                    part.checked = rs.getLong(2);
-                    same = rs.getLong(2) == rs.getLong(4) && Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5));
-                }
-            }
-            if (!same) {
-                try (PreparedStatement ps = c.prepareStatement(q.rowDiff(hasLower, hasUpper, 0))) {
-                    bindBothSides(ps, lower, upper);
-                    collect(ps, part);
-                }
-            }
+            hashThenDiff(lower, upper, part);
             c.releaseSavepoint(sp);
             chunk.add(part);
         } catch (SQLException e) {

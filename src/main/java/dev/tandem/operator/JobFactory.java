@@ -27,7 +27,8 @@ import java.util.Objects;
 
 /**
  * Builds and follows a migration's Jobs: the backfill ({@code tandem backfill}, one per plan) and
- * the verification passes ({@code tandem verify}, one per pass). Each runs the operator's own
+ * the verification passes ({@code tandem verify}, one per pass). Both are Indexed Jobs with one
+ * pod per worker (backfill.parallelism, verify.parallelism). Each runs the operator's own
  * image, reads the plan from the plan ConfigMap and the connection from the Secret as TANDEM_DB_*
  * variables, has no service-account token, runs non-root with a read-only root file system and
  * all capabilities dropped. Create-only: a new plan or pass gets a new Job; only

@@ -16,7 +16,7 @@ import java.util.List;
  */
 public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSize, int maxRecordedMismatches,
                            int parallelism) {
-    public static final int DEFAULT_CHUNK_SIZE = 50_000;
+    public static final int DEFAULT_CHUNK_SIZE = 200_000;
     public static final int DEFAULT_MAX_RECORDED = 1_000;
     public static final int DEFAULT_PARALLELISM = 1;
 

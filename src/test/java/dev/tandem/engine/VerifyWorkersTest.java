@@ -109,6 +109,32 @@ class VerifyWorkersTest {
     }
 
     @Test
+    void rowsWhoseExpressionsRaiseAreErrorsByKeyAndEveryOtherRowIsCompared() throws Exception {
+        SchemaMigrationSpec spec = Specs.of("CREATE TABLE payloads (event_id bigint PRIMARY KEY, body jsonb)", null, null, null);
+        spec.setSync(List.of(SyncSpecs.entry("payload", "events", List.of("id"), null, "payloads", List.of("event_id"),
+                Map.of("event_id", "id", "body", "data::jsonb"))));
+        MigrationPlan plan = Planner.plan("ns", "errors", spec);
+        DatabaseTarget db = TestDatabase.fresh("vw_errors");
+        TestDatabase.exec(db, "CREATE TABLE events (id bigint PRIMARY KEY, data text); INSERT INTO events "
+                + "SELECT g, '{\"n\": ' || g || '}' FROM generate_series(1, 3000) g; ANALYZE events");
+        MigrationEngine engine = EngineStepTest.engine(db);
+        engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
+        new Backfiller(db, EngineSettings.defaults("test"), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
+        engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
+        VerifierTest.plant(db, "UPDATE events SET data = 'not json' WHERE id IN (17, 2500); "
+                + "UPDATE payloads SET body = '{}' WHERE event_id = 1800");
+
+        VerifyState s = verifier(db, 500, 2).run(plan, 1, "", Verifier.Listener.NONE);
+
+        assertThat(s.rowsWalked()).isEqualTo(3_000);
+        assertThat(s.different()).isEqualTo(3);
+        assertThat(VerifierTest.recorded(db, 1)).hasSize(3)
+                .anySatisfy(m -> assertThat(m).startsWith("payload error id=17: invalid input syntax for type json"))
+                .anySatisfy(m -> assertThat(m).startsWith("payload error id=2500: invalid input syntax for type json"))
+                .contains("payload different event_id=1800");
+    }
+
+    @Test
     void twoWorkersUnderConcurrentWritesRaiseNoFalseAlarm() throws Exception {
         MigrationPlan plan = BackfillTest.usersPlan();
         DatabaseTarget db = BackfillTest.usersWithRows("vw_writes", 30_000);

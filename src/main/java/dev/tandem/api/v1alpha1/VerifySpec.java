@@ -29,11 +29,12 @@ public class VerifySpec {
             + "refused until a clean pass. Unset: no re-verification.")
     private String reverifyEvery;
 
-    @Default("50000")
+    @Default("200000")
     @Min(100)
     @Max(1000000)
-    @JsonPropertyDescription("Source rows per chunk. Each chunk is read in one REPEATABLE READ snapshot (both sides), "
-            + "compared by an aggregate hash first and row by row only when the hashes differ.")
+    @JsonPropertyDescription("Source rows per chunk (about: the bounds are cut once per pass from a sample of the "
+            + "keys). Each chunk is read in one REPEATABLE READ snapshot (both sides), compared by an aggregate hash first "
+            + "and row by row only when the hashes differ.")
     private Integer chunkSize;
 
     @Default("1")
