@@ -6,13 +6,11 @@ import dev.tandem.api.v1alpha1.SqlSpec;
 import dev.tandem.api.v1alpha1.SyncSource;
 import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.api.v1alpha1.SyncTarget;
-import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
 import dev.tandem.engine.MigrationEngine;
 import dev.tandem.engine.StepListener;
-import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Ident;
 import dev.tandem.plan.MigrationPlan;
@@ -26,27 +24,24 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Measures, in one run, what Tandem costs against doing the same by hand: the backfill against a
- * single INSERT ... SELECT, a verification pass against that backfill, and the generated sync
- * trigger against a minimal hand-written one under a concurrent single-row UPDATE workload.
+ * single INSERT ... SELECT ({@link CopyBench}), verification passes against that backfill and against
+ * hashing both sides once ({@link VerifyBench}), and the generated sync trigger against a minimal
+ * hand-written one under a concurrent single-row UPDATE workload ({@link WriteBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark the backfill against a single INSERT ... SELECT, verification against the backfill, "
-                + "and the generated sync trigger "
+        description = {"Benchmark the backfill against a single INSERT ... SELECT, verification against the backfill "
+                + "and against hashing both sides once, and the generated sync trigger "
                 + "against no trigger and a minimal hand-written one, under concurrent single-row updates.",
                 "Without --database an embedded PostgreSQL is started. With --database, the benchmark's own tables "
                         + "(bench_users, bench_pii_*, bench_w_*, in the first schema of the search path) and the "
@@ -59,9 +54,9 @@ public class BenchCommand implements Callable<Integer> {
     static final int NULL_EVERY = 10;
 
     static final String USERS = "bench_users";
-    private static final String PII_SINGLE_1 = "bench_pii_a";
-    private static final String PII_SINGLE_2 = "bench_pii_a2";
-    private static final String PII_BACKFILL = "bench_pii_b";
+    static final String PII_SINGLE_1 = "bench_pii_a";
+    static final String PII_SINGLE_2 = "bench_pii_a2";
+    static final String PII_BACKFILL = "bench_pii_b";
     private static final String PII_PARALLEL = "bench_pii_c";
     static final String W_NONE = "bench_w_none";
     static final String W_HAND = "bench_w_hand";
@@ -138,12 +133,7 @@ public class BenchCommand implements Callable<Integer> {
             try {
                 header(embedded != null);
                 dropAll(plans);
-                if (parts.contains("copy")) {
-                    copyBenchmark(plans.get(0), plans.get(1));
-                }
-                if (parts.contains("writes")) {
-                    new WriteBench(db, settings, out, rows, writers, seconds).run(plans.get(2), plans.get(3));
-                }
+                runParts(plans);
             } finally {
                 if (embedded == null) {
                     cleanUp(plans, err);
@@ -160,6 +150,18 @@ public class BenchCommand implements Callable<Integer> {
             if (embedded != null) {
                 embedded.close();
             }
+        }
+    }
+
+    /** Copy, then verification of the 1-worker backfill's target, then writes, as asked for. */
+    private void runParts(List<MigrationPlan> plans) throws SQLException, EngineException, InterruptedException {
+        long backfillNanos = new CopyBench(db, settings, out, rows).run(plans.get(0), plans.get(1));
+        if (parts.contains("verify")) {
+            new MigrationEngine(db, settings).apply(plans.get(0), Step.BACKFILL, "bench", StepListener.NONE);
+            new VerifyBench(db, settings, out, plans.get(0), backfillNanos).run();
+        }
+        if (parts.contains("writes")) {
+            new WriteBench(db, settings, out, rows, writers, seconds).run(plans.get(2), plans.get(3));
         }
     }
 
@@ -256,147 +258,10 @@ public class BenchCommand implements Callable<Integer> {
         }
     }
 
-    // ---------------------------------------------------------------- 1. copy
-
-    private void copyBenchmark(MigrationPlan backfillPlan, MigrationPlan parallelPlan) throws SQLException, EngineException,
-            InterruptedException {
-        out.println();
-        out.printf(Locale.ROOT, "1. Copy: %s(id bigint primary key, email text not null, full_name text), %,d rows, "
-                + "where %s%n", USERS, rows, WHERE);
-        out.flush();
-        long fillStart = System.nanoTime();
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE " + Ident.quote(USERS) + " (id bigint PRIMARY KEY, email text NOT NULL, full_name text)");
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + Ident.quote(USERS)
-                    + " (id, email, full_name) SELECT g, 'user' || g || '@example.com', "
-                    + "CASE WHEN g % ? = 0 THEN NULL ELSE 'Full Name ' || g END FROM generate_series(1::bigint, ?) AS g")) {
-                ps.setInt(1, NULL_EVERY);
-                ps.setLong(2, rows);
-                ps.executeUpdate();
-            }
-            s.execute("VACUUM ANALYZE " + Ident.quote(USERS));
-            // Warm-up: both contenders read this table; a full scan brings it into the caches first.
-            s.execute("SELECT count(*), sum(length(email)), sum(length(full_name)) FROM " + Ident.quote(USERS));
-            s.execute("CREATE TABLE " + Ident.quote(PII_SINGLE_1) + " (user_id bigint PRIMARY KEY, full_name text NOT NULL)");
-            s.execute("CREATE TABLE " + Ident.quote(PII_SINGLE_2) + " (user_id bigint PRIMARY KEY, full_name text NOT NULL)");
-        }
-        out.printf(Locale.ROOT, "   (table filled, vacuumed, analyzed and scanned once in %.1f s; a CHECKPOINT precedes "
-                + "each timed run; order: single, backfill 1 worker, backfill 2 workers, single again)%n",
-                seconds(fillStart));
-        out.flush();
-
-        MigrationEngine engine = new MigrationEngine(db, settings);
-        engine.apply(backfillPlan, Step.EXPAND, "bench", StepListener.NONE);
-        engine.apply(parallelPlan, Step.EXPAND, "bench", StepListener.NONE);
-
-        Timing single1 = singleStatement(PII_SINGLE_1);
-        Counting listener = new Counting();
-        checkpoint();
-        long t0 = System.nanoTime();
-        new Backfiller(db, settings, BackfillTuning.defaults()).run(backfillPlan, 0, 1, listener);
-        Timing backfill = new Timing(System.nanoTime() - t0, count(PII_BACKFILL));
-        Timing parallel = parallelBackfill(parallelPlan, 2);
-        Timing single2 = singleStatement(PII_SINGLE_2);
-        Timing single = single1.nanos <= single2.nanos ? single1 : single2;
-
-        out.println();
-        out.println("   method                                          time        rows copied      rows/s");
-        row("single INSERT ... SELECT (run 1)", single1);
-        row("Tandem backfill, 1 worker (shard 0 of 1)", backfill);
-        row("Tandem backfill, 2 workers (shards 0, 1 of 2)", parallel);
-        row("single INSERT ... SELECT (run 2)", single2);
-        out.printf(Locale.ROOT, "   backfill, 1 worker: %,d batches, last batch %,d pages (auto-sized, 200 ms target)%n",
-                listener.batches.get(), listener.lastBatchSize.get());
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT "
-                + "percentile_cont(0.5) WITHIN GROUP (ORDER BY took_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY took_ms), "
-                + "max(took_ms), count(*) FILTER (WHERE took_ms > 200) FROM " + Ident.quote(TRACKING_SCHEMA)
-                + ".backfill_batch_log WHERE migration = ? AND batch > 1")) {
-            ps.setString(1, backfillPlan.key());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                out.printf(Locale.ROOT, "   batch time, 1 worker (first batch aside): median %.0f ms, p95 %.0f ms, max %.0f ms; "
-                        + "%d over the 200 ms target%n", rs.getDouble(1), rs.getDouble(2), rs.getDouble(3), rs.getLong(4));
-            }
-        }
-        boolean same = backfill.rows == single.rows && parallel.rows == single.rows;
-        out.printf(Locale.ROOT, "   rows in the targets agree: %s%n", same ? "yes" : "NO (" + single.rows + " / "
-                + backfill.rows + " / " + parallel.rows + ")");
-        double ratio = (double) single.nanos / backfill.nanos;
-        double ratioParallel = (double) single.nanos / parallel.nanos;
-        out.printf(Locale.ROOT, "   backfill speed / single statement (faster single run): 1 worker %.2f  [target >= 0.80: %s]%n",
-                ratio, ratio >= 0.8 ? "met" : "NOT met");
-        out.printf(Locale.ROOT, "   backfill speed / single statement (faster single run): 2 workers %.2f%n", ratioParallel);
-        out.flush();
-        if (parts.contains("verify")) {
-            engine.apply(backfillPlan, Step.BACKFILL, "bench", StepListener.NONE);
-            new VerifyBench(db, settings, out, backfillPlan, backfill.nanos).run();
-        }
-    }
-
-    private Timing singleStatement(String table) throws SQLException {
-        checkpoint();
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            long t0 = System.nanoTime();
-            s.executeUpdate("INSERT INTO " + Ident.quote(table) + " (user_id, full_name) SELECT id, full_name FROM "
-                    + Ident.quote(USERS) + " WHERE " + WHERE);
-            long nanos = System.nanoTime() - t0;
-            return new Timing(nanos, count(table));
-        }
-    }
-
-    private Timing parallelBackfill(MigrationPlan plan, int shards) throws SQLException, EngineException,
-            InterruptedException {
-        checkpoint();
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < shards; i++) {
-            int shard = i;
-            Thread t = new Thread(() -> {
-                try {
-                    new Backfiller(db, settings, BackfillTuning.defaults()).run(plan, shard, shards,
-                            Backfiller.Listener.NONE);
-                } catch (Exception e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "bench-backfill-" + shard);
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        long nanos = System.nanoTime() - t0;
-        rethrow(failure.get());
-        return new Timing(nanos, count(plan.sync().get(0).targetTable()));
-    }
-
-    private void row(String label, Timing t) {
-        out.printf(Locale.ROOT, "   %-46s %7.2f s %,14d %,11.0f%n", label, t.nanos / 1e9, t.rows, t.rows / (t.nanos / 1e9));
-    }
-
     // ---------------------------------------------------------------- helpers
-
-    private record Timing(long nanos, long rows) {
-    }
-
-    private static final class Counting implements Backfiller.Listener {
-        final AtomicLong batches = new AtomicLong();
-        final AtomicLong lastBatchSize = new AtomicLong();
-
-        @Override
-        public void batch(int entry, int shard, long rowsWritten, long pagesDone, int batchPages) {
-            batches.incrementAndGet();
-            lastBatchSize.set(batchPages);
-        }
-    }
 
     private Connection connect() throws SQLException {
         return db.connect("tandem-bench");
-    }
-
-    private void checkpoint() throws SQLException {
-        checkpoint(db);
     }
 
     /** A CHECKPOINT before a timed run (skipped without the privilege). */
@@ -410,10 +275,6 @@ public class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private long count(String table) throws SQLException {
-        return count(db, table);
-    }
-
     static long count(DatabaseTarget db, String table) throws SQLException {
         try (Connection c = db.connect("tandem-bench"); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM " + Ident.quote(table))) {
@@ -422,15 +283,11 @@ public class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static double seconds(long since) {
-        return (System.nanoTime() - since) / 1e9;
-    }
-
     private static String gib(long bytes) {
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
     }
 
-    private static void rethrow(Exception e) throws SQLException, EngineException {
+    static void rethrow(Exception e) throws SQLException, EngineException {
         if (e == null) {
             return;
         }

@@ -62,10 +62,13 @@ final class VerifyBench {
         Pass first = pass("first pass, right after the backfill", defaults);
         Floor floor1 = floor(entry);
         Pass later = pass("later pass (a second clean pass)", defaults);
-        VerifyTuning other = defaults.withParallelism(defaults.parallelism() == 1 ? 2 : 1);
-        pass("later pass", other);
-        pass("later pass", defaults.withChunkSize(50_000));
-        pass("later pass", defaults.withChunkSize(50_000).withParallelism(other.parallelism()));
+        for (int chunk : new int[]{VerifyTuning.DEFAULT_CHUNK_SIZE, 50_000}) {
+            for (int workers = 1; workers <= 2; workers++) {
+                if (chunk != defaults.chunkSize() || workers != defaults.parallelism()) {
+                    pass("later pass", defaults.withChunkSize(chunk).withParallelism(workers));
+                }
+            }
+        }
         Floor floor2 = floor(entry);
         Floor floor = floor1.nanos() <= floor2.nanos() ? floor1 : floor2;
         out.printf(Locale.ROOT, "   floor: hash both sides once (faster of 2 runs)  %7.2f s  (f(old) %.2f s + new %.2f s; "

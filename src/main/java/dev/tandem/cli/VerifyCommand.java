@@ -52,7 +52,8 @@ public class VerifyCommand implements Callable<Integer> {
     @Option(names = "--max-recorded-mismatches", defaultValue = "" + VerifyTuning.DEFAULT_MAX_RECORDED)
     int maxRecorded;
 
-    @Option(names = "--workers", defaultValue = "1", description = "Workers comparing the pass's chunks at once.")
+    @Option(names = "--workers", defaultValue = "" + VerifyTuning.DEFAULT_PARALLELISM,
+            description = "Workers comparing the pass's chunks at once (default: ${DEFAULT-VALUE}).")
     int workers;
 
     @Option(names = "--worker", description = "Run only this worker (default: JOB_COMPLETION_INDEX in an Indexed Job; "

@@ -68,6 +68,34 @@ final class WriteBench {
                 + "ids (every %dth value NULL), %,d rows, %d s warm-up + %d s measured per run%n", writers, NULL_EVERY, size,
                 WARMUP_MILLIS / 1000, seconds);
         out.flush();
+        createTables(size);
+        new MigrationEngine(db, settings).apply(generatedPlan, Step.EXPAND, "bench", StepListener.NONE);
+        new MigrationEngine(db, settings).apply(failPlan, Step.EXPAND, "bench", StepListener.NONE);
+        // The targets are full already; the backfill finds nothing to copy and ends as a finished one does
+        // (the triggers stop logging removals). The runs measure the steady state between backfill and cutover.
+        for (MigrationPlan p : List.of(generatedPlan, failPlan)) {
+            new Backfiller(db, settings, BackfillTuning.defaults()).run(p, 0, 1, Backfiller.Listener.NONE);
+        }
+        try (Connection c = db.connect("tandem-bench"); Statement s = c.createStatement()) {
+            for (String t : List.of(W_NONE, W_HAND, W_GEN, W_FAIL, W_HAND_PII, W_GEN_PII, W_FAIL_PII)) {
+                s.execute("VACUUM ANALYZE " + Ident.quote(t));
+            }
+        }
+
+        // Two rounds in the same order (ABCDABCD); the best of each is compared. A table's second run tends to be
+        // faster (pages pruned by the first leave room for HOT updates), which every contender gets once.
+        String[] tables = {W_NONE, W_HAND, W_GEN, W_FAIL};
+        double[][] runs = new double[2][tables.length];
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < tables.length; i++) {
+                runs[round][i] = updates(tables[i], size);
+            }
+        }
+        report(runs);
+    }
+
+    /** The four tables of the first {@code size} users, the three sync targets filled, the hand-written trigger. */
+    private void createTables(long size) throws SQLException {
         String pii = "(user_id bigint PRIMARY KEY, full_name text NOT NULL)";
         try (Connection c = db.connect("tandem-bench"); Statement s = c.createStatement()) {
             for (String t : List.of(W_NONE, W_HAND, W_GEN, W_FAIL)) {
@@ -103,28 +131,10 @@ final class WriteBench {
             s.execute("CREATE TRIGGER " + Ident.quote(W_HAND_FUNCTION) + " AFTER INSERT OR UPDATE OR DELETE ON "
                     + Ident.quote(W_HAND) + " FOR EACH ROW EXECUTE FUNCTION " + Ident.quote(W_HAND_FUNCTION) + "()");
         }
-        new MigrationEngine(db, settings).apply(generatedPlan, Step.EXPAND, "bench", StepListener.NONE);
-        new MigrationEngine(db, settings).apply(failPlan, Step.EXPAND, "bench", StepListener.NONE);
-        // The targets are full already; the backfill finds nothing to copy and ends as a finished one does
-        // (the triggers stop logging removals). The runs measure the steady state between backfill and cutover.
-        for (MigrationPlan p : List.of(generatedPlan, failPlan)) {
-            new Backfiller(db, settings, BackfillTuning.defaults()).run(p, 0, 1, Backfiller.Listener.NONE);
-        }
-        try (Connection c = db.connect("tandem-bench"); Statement s = c.createStatement()) {
-            for (String t : List.of(W_NONE, W_HAND, W_GEN, W_FAIL, W_HAND_PII, W_GEN_PII, W_FAIL_PII)) {
-                s.execute("VACUUM ANALYZE " + Ident.quote(t));
-            }
-        }
+    }
 
-        // Two rounds in the same order (ABCDABCD); the best of each is compared. A table's second run tends to be
-        // faster (pages pruned by the first leave room for HOT updates), which every contender gets once.
+    private void report(double[][] runs) throws SQLException {
         String[] tables = {W_NONE, W_HAND, W_GEN, W_FAIL};
-        double[][] runs = new double[2][tables.length];
-        for (int round = 0; round < 2; round++) {
-            for (int i = 0; i < tables.length; i++) {
-                runs[round][i] = updates(tables[i], size);
-            }
-        }
         double none = Math.max(runs[0][0], runs[1][0]);
         double hand = Math.max(runs[0][1], runs[1][1]);
         double gen = Math.max(runs[0][2], runs[1][2]);

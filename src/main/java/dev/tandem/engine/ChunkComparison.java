@@ -42,18 +42,26 @@ final class ChunkComparison {
         T run() throws SQLException;
     }
 
-    /** Runs {@code work} in one REPEATABLE READ, READ ONLY transaction: one snapshot, no writes. */
-    static <T> T inSnapshot(Connection c, String statementTimeout, Work<T> work) throws SQLException {
+    /**
+     * Runs {@code work} in one REPEATABLE READ, READ ONLY transaction: one snapshot, no writes.
+     *
+     * @param oneProcess no parallel query: the workers are verification's parallelism
+     */
+    static <T> T inSnapshot(Connection c, String statementTimeout, boolean oneProcess, Work<T> work) throws SQLException {
         c.setAutoCommit(false);
         try {
             try (Statement s = c.createStatement()) {
                 s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             }
             // A chunk's range is bound as parameters: a cached generic plan (chosen after a few chunks) may scan the
-            // whole table for every chunk; a custom plan per chunk walks the key's index.
+            // whole table for every chunk; a custom plan per chunk walks the key's index. Parallel workers started for
+            // each chunk cost more than they save on a key range (measured: docs/benchmarks.md).
             try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, true), "
-                    + "set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)")) {
+                    + "set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true), "
+                    + "set_config('max_parallel_workers_per_gather', CASE WHEN ? THEN '0' ELSE "
+                    + "current_setting('max_parallel_workers_per_gather') END, true)")) {
                 ps.setString(1, statementTimeout);
+                ps.setBoolean(2, oneProcess);
                 ps.execute();
             }
             T result = work.run();
@@ -74,7 +82,7 @@ final class ChunkComparison {
      */
     ChunkResult range(String[] lower, String[] upper) throws SQLException {
         try {
-            return inSnapshot(c, statementTimeout, () -> {
+            return inSnapshot(c, statementTimeout, true, () -> {
                 ChunkResult chunk = new ChunkResult(maxRecorded);
                 hashThenDiff(lower, upper, chunk);
                 return chunk;
@@ -85,7 +93,7 @@ final class ChunkComparison {
             }
         }
         ChunkResult chunk = new ChunkResult(maxRecorded);
-        inSnapshot(c, statementTimeout, () -> {
+        inSnapshot(c, statementTimeout, true, () -> {
             compareRange(lower, upper, chunk);
             return null;
         });
@@ -187,7 +195,8 @@ final class ChunkComparison {
     ChunkResult buckets(long estimate) throws SQLException {
         ChunkResult chunk = new ChunkResult(maxRecorded);
         int buckets = (int) Math.max(1, Math.min(MAX_BUCKETS, estimate / Math.max(1, chunkSize)));
-        inSnapshot(c, statementTimeout, () -> {
+        // One worker scans both whole tables: PostgreSQL may use parallel workers for that.
+        inSnapshot(c, statementTimeout, false, () -> {
             List<String> failing = new ArrayList<>();
             List<Long> differing = new ArrayList<>();
             SQLException error;

@@ -1,6 +1,7 @@
 package dev.tandem.engine;
 
 import dev.tandem.plan.CompiledSync;
+import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.PlannedCheck;
 import dev.tandem.plan.VerifySql;
@@ -158,7 +159,7 @@ public final class Verifier {
                              Listener listener) throws SQLException, EngineException {
         VerifySql q = new VerifySql(entry, Catalog.columnTypes(c, entry.target(), VerifySql.compared(entry), entry.name()),
                 Catalog.columnTypes(c, entry.source(), entry.sourceKey(), entry.name()));
-        VerifyChunks.prepare(c, ledger, plan, pass, q, tuning.chunkSize());
+        VerifyChunks.prepare(c, ledger, plan, pass, q, tuning.chunkSize(), workers);
         ChunkComparison compare = new ChunkComparison(c, q, settings, tuning.chunkSize(), tuning.maxRecordedMismatches());
         int after = -1;
         VerifyChunks.Bounds chunk;
@@ -175,11 +176,11 @@ public final class Verifier {
     /** Runs the user's checks read-only; returns whether one could not run. */
     private boolean runChecks(Connection c, MigrationPlan plan, List<String> failed) throws SQLException {
         boolean errored = false;
-        String timeout = dev.tandem.plan.Durations.toPostgres(settings.statementTimeout());
+        String timeout = Durations.toPostgres(settings.statementTimeout());
         for (PlannedCheck check : plan.checks()) {
             Object value;
             try {
-                value = ChunkComparison.inSnapshot(c, timeout, () -> {
+                value = ChunkComparison.inSnapshot(c, timeout, false, () -> {
                     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(check.sql())) {
                         return rs.next() ? rs.getObject(1) : null;
                     }

@@ -15,8 +15,9 @@ import java.util.Arrays;
 /**
  * How a pass cuts an entry into chunks, once, and which of them a worker compares. An aligned
  * entry's chunks are key ranges whose bounds are every n-th key of a sample of the old table
- * (whole heap pages, {@code TABLESAMPLE SYSTEM}): about {@code chunkSize} old rows each, for the
- * cost of reading a few percent of the table, whatever the key's type or distribution. The last
+ * (whole heap pages, {@code TABLESAMPLE SYSTEM}): about {@code chunkSize} old rows each (fewer on a
+ * small table, so that every worker gets several), for the cost of reading a few percent of the
+ * table, whatever the key's type or distribution. The last
  * chunk has no upper bound, so rows inserted after the cut are compared too. An entry compared in
  * hash buckets is one chunk. The chunks are rows of {@code verify_chunks}: the first worker to
  * reach an entry writes them, the others wait for its commit; worker w of n compares the chunks
@@ -27,6 +28,9 @@ final class VerifyChunks {
     static final int SAMPLE_PER_CHUNK = 2_000;
     /** At most this many sampled keys per entry (a huge table gets fewer per chunk). */
     static final long MAX_SAMPLE = 1_000_000;
+    /** A small table is cut into at least this many chunks per worker, so that the workers finish together. */
+    static final int CHUNKS_PER_WORKER = 4;
+    static final int MIN_CHUNK = 100;
 
     /** One chunk: (lower, upper], null meaning unbounded. */
     record Bounds(int chunk, String[] lower, String[] upper) {
@@ -35,9 +39,12 @@ final class VerifyChunks {
     private VerifyChunks() {
     }
 
-    /** Cuts the entry's chunks for the pass unless that is done already. */
-    static void prepare(Connection c, Ledger ledger, MigrationPlan plan, int pass, VerifySql q, int chunkSize)
-            throws SQLException, EngineException {
+    /**
+     * Cuts the entry's chunks for the pass unless that is done already: {@code chunkSize} old rows
+     * each, fewer when the table has less than {@value #CHUNKS_PER_WORKER} chunks per worker.
+     */
+    static void prepare(Connection c, Ledger ledger, MigrationPlan plan, int pass, VerifySql q, int chunkSize,
+                        int workers) throws SQLException, EngineException {
         CompiledSync entry = q.entry();
         String progress = ledger.table("verify_progress");
         Transactions.inTransaction(c, () -> {
@@ -59,7 +66,7 @@ final class VerifyChunks {
                     resumeAfter = array(rs.getArray(2));
                 }
             }
-            int chunks = q.aligned() ? cutRanges(c, ledger, plan, pass, q, chunkSize, resumeAfter)
+            int chunks = q.aligned() ? cutRanges(c, ledger, plan, pass, q, chunkSize, workers, resumeAfter)
                     : insertWhole(c, ledger, plan, pass, entry);
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + progress + " SET chunks_planned = ? "
                     + "WHERE migration = ? AND pass = ? AND entry = ?")) {
@@ -73,10 +80,11 @@ final class VerifyChunks {
 
     /** Inserts the key-range chunks cut from a sample of the old keys; returns how many. */
     private static int cutRanges(Connection c, Ledger ledger, MigrationPlan plan, int pass, VerifySql q, int chunkSize,
-                                 String[] after) throws SQLException {
-        double fraction = Math.min(1.0, (double) SAMPLE_PER_CHUNK / Math.max(1, chunkSize));
-        fraction = Math.min(fraction, (double) MAX_SAMPLE / Math.max(1, Catalog.estimate(c, q.entry())));
-        long step = Math.max(1, Math.round(chunkSize * fraction));
+                                 int workers, String[] after) throws SQLException {
+        long estimate = Math.max(1, Catalog.estimate(c, q.entry()));
+        long rows = Math.min(chunkSize, Math.max(MIN_CHUNK, estimate / ((long) CHUNKS_PER_WORKER * workers)));
+        double fraction = Math.min(1.0, Math.min((double) SAMPLE_PER_CHUNK / rows, (double) MAX_SAMPLE / estimate));
+        long step = Math.max(1, Math.round(rows * fraction));
         String b = "b.\"tandem_bound\"";
         String n = "b.\"tandem_n\"";
         String sql = "WITH b AS MATERIALIZED (" + q.chunkBounds(after != null) + ") INSERT INTO "

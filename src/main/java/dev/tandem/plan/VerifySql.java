@@ -212,16 +212,6 @@ public final class VerifySql {
     }
 
     /**
-     * Pages of the old table (all its leaf partitions): how much a sample of a given percentage
-     * reads. Params: the source table, twice.
-     */
-    public static String sourcePages() {
-        return "SELECT coalesce(sum(pg_relation_size(r.oid)), 0) / current_setting('block_size')::bigint "
-                + "FROM (SELECT c.oid FROM pg_class c WHERE c.oid = CAST(? AS regclass) AND c.relkind IN ('r', 'm') "
-                + "UNION SELECT t.relid FROM pg_partition_tree(CAST(? AS regclass)) t WHERE t.isleaf) r";
-    }
-
-    /**
      * The upper bounds of an aligned entry's key-range chunks, cut from a sample of the old keys
      * (whole heap pages, so it reads a fraction of the table): every {@code step}-th sampled key
      * in key order. One row per bound, in order: {@code tandem_bound} (the key as text[]) and

@@ -18,7 +18,7 @@ public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSiz
                            int parallelism) {
     public static final int DEFAULT_CHUNK_SIZE = 200_000;
     public static final int DEFAULT_MAX_RECORDED = 1_000;
-    public static final int DEFAULT_PARALLELISM = 1;
+    public static final int DEFAULT_PARALLELISM = 2;
 
     public VerifyTuning {
         parallelism = Math.max(1, parallelism);

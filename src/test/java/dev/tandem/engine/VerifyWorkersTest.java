@@ -32,21 +32,21 @@ class VerifyWorkersTest {
     void threeWorkersFindEveryPlantedDivergenceWithItsKey() throws Exception {
         MigrationPlan plan = VerifierTest.usersPlan();
         DatabaseTarget db = VerifierTest.backfilledUsers("vw_planted", 5_000, plan);
-        assertThat(verifier(db, 700, 3).run(plan, 1, "", Verifier.Listener.NONE).result()).isEqualTo(VerifyState.PASSED);
+        assertThat(verifier(db, 400, 3).run(plan, 1, "", Verifier.Listener.NONE).result()).isEqualTo(VerifyState.PASSED);
         VerifierTest.plant(db, "DELETE FROM users_pii WHERE user_id = 17");
         VerifierTest.plant(db, "INSERT INTO users_pii VALUES (999999, 'ghost', NULL, now())");
         VerifierTest.plant(db, "UPDATE users_pii SET nickname = '' WHERE user_id = 3");
         VerifierTest.plant(db, "UPDATE users_pii SET created_at = date_trunc('second', created_at) WHERE user_id = 2101");
         VerifierTest.plant(db, "UPDATE users_pii SET full_name = 'late' WHERE user_id = 4999");
 
-        VerifyState s = verifier(db, 700, 3).run(plan, 2, "", Verifier.Listener.NONE);
+        VerifyState s = verifier(db, 400, 3).run(plan, 2, "", Verifier.Listener.NONE);
 
         assertThat(s.result()).isEqualTo(VerifyState.FAILED);
         assertThat(VerifierTest.recorded(db, 2)).containsExactly("full-name different user_id=2101",
                 "full-name different user_id=3", "full-name different user_id=4999", "full-name extra user_id=999999",
                 "full-name missing user_id=17");
         assertThat(s.rowsWalked()).isEqualTo(5_000);
-        assertThat(s.chunksDone()).isEqualTo(8);
+        assertThat(s.chunksDone()).as("bounds every 400 keys, and the chunk after the last bound").isEqualTo(13);
         assertThat(TestDatabase.query(db, "SELECT count(*) FROM tandem.verify_chunks"))
                 .as("a finished pass forgets its chunks").isEqualTo(0L);
     }
@@ -56,13 +56,13 @@ class VerifyWorkersTest {
         MigrationPlan plan = VerifierTest.usersPlan();
         DatabaseTarget db = VerifierTest.backfilledUsers("vw_indexed", 3_000, plan);
         VerifierTest.plant(db, "UPDATE users_pii SET full_name = 'drift' WHERE user_id = 1234");
-        Verifier v = verifier(db, 500, 2);
+        Verifier v = verifier(db, 300, 2);
 
         VerifyState afterFirst = v.runWorker(plan, 1, "", 1, 2, Verifier.Listener.NONE);
         assertThat(afterFirst.running()).as("worker 0 has not compared its chunks yet").isTrue();
-        assertThat(afterFirst.rowsWalked()).isEqualTo(1_500);
+        assertThat(afterFirst.rowsWalked()).as("chunks 1, 3, 5, 7, 9 of 300 rows").isEqualTo(1_500);
         assertThat(TestDatabase.query(db, "SELECT count(*) FILTER (WHERE done) || '/' || count(*) FROM tandem.verify_chunks"))
-                .isEqualTo("3/7");
+                .isEqualTo("5/11");
         assertThat(v.runWorker(plan, 1, "", 1, 2, Verifier.Listener.NONE).rowsWalked())
                 .as("a worker run again finds its chunks compared").isEqualTo(1_500);
 
@@ -91,17 +91,17 @@ class VerifyWorkersTest {
         new Backfiller(db, EngineSettings.defaults("test"), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
         engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
 
-        // 20,000 rows per chunk is more than a sample keeps per chunk: the bounds come from a sample of the pages.
-        VerifyState clean = verifier(db, 20_000, 2).run(plan, 1, "", Verifier.Listener.NONE);
+        // 15,000 rows per chunk is more than a sample keeps per chunk: the bounds come from a sample of the pages.
+        VerifyState clean = verifier(db, 15_000, 2).run(plan, 1, "", Verifier.Listener.NONE);
         assertThat(clean.result()).as(clean.describe()).isEqualTo(VerifyState.PASSED);
         assertThat(clean.rowsWalked()).isEqualTo(120_000);
-        assertThat((double) clean.chunksDone()).isCloseTo(6, within(3.0));
+        assertThat((double) clean.chunksDone()).isCloseTo(9, within(3.0));
 
         VerifierTest.plant(db, "UPDATE items_v2 SET label = 'l9 ' WHERE tenant = 'beta' AND n = 9; "
                 + "UPDATE items_v2 SET qty = 1 WHERE tenant = 'gamma' AND n = 40000; "
                 + "UPDATE items_v2 SET ref = md5('x')::uuid WHERE tenant = 'alpha' AND n = 10; "
                 + "UPDATE items_v2 SET label = NULL WHERE tenant = 'alpha' AND n = 20000");
-        VerifyState s = verifier(db, 20_000, 2).run(plan, 2, "", Verifier.Listener.NONE);
+        VerifyState s = verifier(db, 15_000, 2).run(plan, 2, "", Verifier.Listener.NONE);
         assertThat(s.rowsWalked()).isEqualTo(120_000);
         assertThat(VerifierTest.recorded(db, 2)).containsExactly("items different tenant=alpha, n=10",
                 "items different tenant=alpha, n=20000", "items different tenant=beta, n=9",

@@ -37,12 +37,13 @@ public class VerifySpec {
             + "and row by row only when the hashes differ.")
     private Integer chunkSize;
 
-    @Default("1")
+    @Default("2")
     @Min(1)
     @Max(64)
-    @JsonPropertyDescription("Workers comparing a pass's chunks at once, each on its own connection: with more than 1, "
-            + "each pass is an Indexed Job whose worker i compares every parallelism-th chunk (tandem run starts as many "
-            + "threads). An entry whose new key is not its old key is compared by one worker.")
+    @JsonPropertyDescription("Workers comparing a pass's chunks at once, each on its own connection (each keeps about "
+            + "one database core busy; 1 on a database without a spare core): each pass is an Indexed Job whose worker i "
+            + "compares every parallelism-th chunk (tandem run starts as many threads). An entry whose new key is not its "
+            + "old key is compared by one worker.")
     private Integer parallelism;
 
     @Default("1000")
