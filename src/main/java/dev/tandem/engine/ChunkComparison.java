@@ -42,26 +42,32 @@ final class ChunkComparison {
         T run() throws SQLException;
     }
 
-    /**
-     * Runs {@code work} in one REPEATABLE READ, READ ONLY transaction: one snapshot, no writes.
-     *
-     * @param oneProcess no parallel query: the workers are verification's parallelism
-     */
-    static <T> T inSnapshot(Connection c, String statementTimeout, boolean oneProcess, Work<T> work) throws SQLException {
+    /** How the statements of a snapshot are planned. */
+    enum Plans {
+        /** Key ranges: each side walked through its key's index, by this process alone. */
+        KEY_RANGES,
+        /** The planner's own choice (whole tables, user checks). */
+        FREE
+    }
+
+    /** Runs {@code work} in one REPEATABLE READ, READ ONLY transaction: one snapshot, no writes. */
+    static <T> T inSnapshot(Connection c, String statementTimeout, Plans plans, Work<T> work) throws SQLException {
         c.setAutoCommit(false);
         try {
             try (Statement s = c.createStatement()) {
                 s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             }
             // A chunk's range is bound as parameters: a cached generic plan (chosen after a few chunks) may scan the
-            // whole table for every chunk; a custom plan per chunk walks the key's index. Parallel workers started for
-            // each chunk cost more than they save on a key range (measured: docs/benchmarks.md).
+            // whole table for every chunk; a custom plan per chunk walks the key's index. Without statistics (a
+            // target the backfill has just filled) the planner takes a bitmap scan for it, slower for a key range
+            // than walking the index; parallel workers started for each chunk cost more than they save: the
+            // verification's workers are its parallelism (measured: docs/benchmarks.md).
+            boolean ranges = plans == Plans.KEY_RANGES;
             try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, true), "
-                    + "set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true), "
-                    + "set_config('max_parallel_workers_per_gather', CASE WHEN ? THEN '0' ELSE "
-                    + "current_setting('max_parallel_workers_per_gather') END, true)")) {
+                    + "set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)"
+                    + (ranges ? ", set_config('max_parallel_workers_per_gather', '0', true), "
+                    + "set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)" : ""))) {
                 ps.setString(1, statementTimeout);
-                ps.setBoolean(2, oneProcess);
                 ps.execute();
             }
             T result = work.run();
@@ -82,7 +88,7 @@ final class ChunkComparison {
      */
     ChunkResult range(String[] lower, String[] upper) throws SQLException {
         try {
-            return inSnapshot(c, statementTimeout, true, () -> {
+            return inSnapshot(c, statementTimeout, Plans.KEY_RANGES, () -> {
                 ChunkResult chunk = new ChunkResult(maxRecorded);
                 hashThenDiff(lower, upper, chunk);
                 return chunk;
@@ -93,7 +99,7 @@ final class ChunkComparison {
             }
         }
         ChunkResult chunk = new ChunkResult(maxRecorded);
-        inSnapshot(c, statementTimeout, true, () -> {
+        inSnapshot(c, statementTimeout, Plans.KEY_RANGES, () -> {
             compareRange(lower, upper, chunk);
             return null;
         });
@@ -196,7 +202,7 @@ final class ChunkComparison {
         ChunkResult chunk = new ChunkResult(maxRecorded);
         int buckets = (int) Math.max(1, Math.min(MAX_BUCKETS, estimate / Math.max(1, chunkSize)));
         // One worker scans both whole tables: PostgreSQL may use parallel workers for that.
-        inSnapshot(c, statementTimeout, false, () -> {
+        inSnapshot(c, statementTimeout, Plans.FREE, () -> {
             List<String> failing = new ArrayList<>();
             List<Long> differing = new ArrayList<>();
             SQLException error;

@@ -180,7 +180,7 @@ public final class Verifier {
         for (PlannedCheck check : plan.checks()) {
             Object value;
             try {
-                value = ChunkComparison.inSnapshot(c, timeout, false, () -> {
+                value = ChunkComparison.inSnapshot(c, timeout, ChunkComparison.Plans.FREE, () -> {
                     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(check.sql())) {
                         return rs.next() ? rs.getObject(1) : null;
                     }
