@@ -142,9 +142,7 @@ public final class Verifier {
                 verifyEntry(c, plan, pass, entry, worker, workers, listener);
             }
             if (VerifyChunks.complete(c, ledger, plan, pass)) {
-                List<String> failedChecks = new ArrayList<>();
-                boolean errored = runChecks(c, plan, failedChecks);
-                records.finish(c, plan, pass, failedChecks, errored);
+                end(c, plan, pass);
             }
             return state(c, plan.key(), ledger);
         } catch (SQLException e) {
@@ -170,6 +168,27 @@ public final class Verifier {
                 listener.chunk(entry.index(), result.walked, result.mismatches.size());
             }
             after = chunk.chunk();
+        }
+    }
+
+    /**
+     * Every chunk is compared: runs the checks and ends the pass, unless another worker that found
+     * the same does it (it holds the lock meanwhile) or did.
+     */
+    private void end(Connection c, MigrationPlan plan, int pass) throws SQLException, EngineException {
+        String lock = plan.key() + "#verify-end#" + pass;
+        if (!ledger.trySessionLock(c, lock)) {
+            return;
+        }
+        try {
+            if (records.finished(c, plan.key(), pass)) {
+                return;
+            }
+            List<String> failedChecks = new ArrayList<>();
+            boolean errored = runChecks(c, plan, failedChecks);
+            records.finish(c, plan, pass, failedChecks, errored);
+        } finally {
+            ledger.sessionUnlock(c, lock);
         }
     }
 

@@ -16,15 +16,14 @@ import java.util.Arrays;
  * How a pass cuts an entry into chunks, once, and which of them a worker compares. An aligned
  * entry's chunks are key ranges whose bounds are every n-th key of a sample of the old table
  * (whole heap pages, {@code TABLESAMPLE SYSTEM}): about {@code chunkSize} old rows each (fewer on a
- * small table, so that every worker gets several), for the cost of reading a few percent of the
- * table, whatever the key's type or distribution. The last
- * chunk has no upper bound, so rows inserted after the cut are compared too. An entry compared in
- * hash buckets is one chunk. The chunks are rows of {@code verify_chunks}: the first worker to
+ * small table, so that every worker gets several), for the cost of reading about 1 % of the
+ * table, whatever the key's type or distribution. The last chunk has no upper bound, so rows
+ * inserted after the cut are compared too. An entry compared in hash buckets is one chunk. The chunks are rows of {@code verify_chunks}: the first worker to
  * reach an entry writes them, the others wait for its commit; worker w of n compares the chunks
  * whose number plus the entry's index is w modulo n, in key order.
  */
 final class VerifyChunks {
-    /** Sampled keys per chunk: chunk sizes then vary by a few percent. */
+    /** Sampled keys per chunk (whole pages of them): chunk sizes then vary by a tenth or so. */
     static final int SAMPLE_PER_CHUNK = 2_000;
     /** At most this many sampled keys per entry (a huge table gets fewer per chunk). */
     static final long MAX_SAMPLE = 1_000_000;

@@ -170,6 +170,18 @@ final class VerifyRecords {
         return stored.size();
     }
 
+    /** Whether the pass has ended. */
+    boolean finished(Connection c, String key, int pass) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT finished_at IS NOT NULL FROM "
+                + ledger.table("verify_passes") + " WHERE migration = ? AND pass = ?")) {
+            ps.setString(1, key);
+            ps.setInt(2, pass);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
     boolean cutOver(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + ledger.table("steps")
                 + " WHERE migration = ? AND step = ?)")) {
