@@ -154,3 +154,31 @@ RBAC subject: the operator ServiceAccount.
   name: {{ include "tandem.serviceAccountName" . }}
   namespace: {{ .Release.Namespace }}
 {{- end }}
+
+{{/*
+imagePullSecrets as a list of {name: ...}: accepts [{name: a}] and [a].
+*/}}
+{{- define "tandem.imagePullSecrets" -}}
+{{- range .Values.imagePullSecrets }}
+{{- if kindIs "map" . }}
+- name: {{ required "imagePullSecrets: an entry has no name" .name | quote }}
+{{- else }}
+- name: {{ toString . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+imagePullSecrets names, comma-separated, for the backfill and verify Jobs.
+*/}}
+{{- define "tandem.imagePullSecretNames" -}}
+{{- $names := list }}
+{{- range .Values.imagePullSecrets }}
+{{- if kindIs "map" . }}
+{{- $names = append $names (toString .name) }}
+{{- else }}
+{{- $names = append $names (toString .) }}
+{{- end }}
+{{- end }}
+{{- $names | join "," }}
+{{- end }}

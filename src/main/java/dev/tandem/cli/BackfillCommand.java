@@ -4,9 +4,10 @@ import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
+import dev.tandem.engine.Sessions;
 import dev.tandem.plan.BackfillTuning;
-import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
+import dev.tandem.plan.SpecValidator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,49 +40,80 @@ public class BackfillCommand implements Callable<Integer> {
     @Option(names = "--shards", defaultValue = "1", description = "Number of workers.")
     int shards;
 
-    @Option(names = "--lock-timeout", defaultValue = "2s")
-    String lockTimeout;
+    @Option(names = "--lock-timeout", defaultValue = "2s", converter = DurationConverter.class)
+    Duration lockTimeout;
 
-    @Option(names = "--batch-size", defaultValue = "auto")
+    @Option(names = "--batch-size", defaultValue = "auto", description = "Rows per batch (1 to 1000000), or auto.")
     String batchSize;
 
-    @Option(names = "--target-batch-time", defaultValue = "200ms")
-    String targetBatchTime;
+    @Option(names = "--target-batch-time", defaultValue = "200ms", converter = DurationConverter.class)
+    Duration targetBatchTime;
 
     @Option(names = "--max-rows-per-second", defaultValue = "0")
     int maxRowsPerSecond;
 
-    @Option(names = "--max-replication-lag", defaultValue = "10s")
-    String maxReplicationLag;
+    @Option(names = "--max-replication-lag", defaultValue = "10s", converter = DurationConverter.class)
+    Duration maxReplicationLag;
 
-    @Option(names = "--max-transaction-age", defaultValue = "5m")
-    String maxTransactionAge;
+    @Option(names = "--max-transaction-age", defaultValue = "5m", converter = DurationConverter.class)
+    Duration maxTransactionAge;
 
     @Override
     public Integer call() throws Exception {
         return execute(System.getenv(), spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
+    private int worker(Map<String, String> env) {
+        return shard != null ? shard : Integer.parseInt(env.getOrDefault("JOB_COMPLETION_INDEX", "0"));
+    }
+
+    /** What is wrong with the options, or null. */
+    private String invalidOptions(Map<String, String> env) {
+        if (!"auto".equals(batchSize) && !batchSize.matches("[1-9][0-9]{0,6}")
+                || !"auto".equals(batchSize) && Integer.parseInt(batchSize) > SpecValidator.MAX_BATCH_SIZE) {
+            return "--batch-size: '" + batchSize + "' is not auto or a whole number from 1 to " + SpecValidator.MAX_BATCH_SIZE;
+        }
+        if (shards < 1 || shards > 64) {
+            return "--shards: " + shards + " is out of range; give the number of workers, from 1 to 64";
+        }
+        if (maxRowsPerSecond < 0) {
+            return "--max-rows-per-second: " + maxRowsPerSecond + " is below 0; give rows per second, 0 for no limit";
+        }
+        String index = env.get("JOB_COMPLETION_INDEX");
+        if (shard == null && index != null && !index.matches("[0-9]{1,2}")) {
+            return "JOB_COMPLETION_INDEX: '" + index + "' is not a worker index";
+        }
+        int worker = worker(env);
+        if (worker < 0 || worker >= shards) {
+            return (shard != null ? "--shard" : "JOB_COMPLETION_INDEX") + ": " + worker + " is not a worker of "
+                    + shards + " (give 0 to " + (shards - 1) + ")";
+        }
+        return null;
+    }
+
     /** The command's work with an explicit environment (the test stand-in for a Job calls this). */
     public int execute(Map<String, String> env, PrintWriter out, PrintWriter err) throws Exception {
+        String invalid = invalidOptions(env);
+        if (invalid != null) {
+            err.println("error: " + invalid);
+            return 2;
+        }
         MigrationPlan plan = inputs.plan(err);
         if (plan == null) {
             return 2;
         }
-        int worker = shard != null ? shard
-                : env.containsKey("JOB_COMPLETION_INDEX") ? Integer.parseInt(env.get("JOB_COMPLETION_INDEX")) : 0;
+        int worker = worker(env);
         DatabaseTarget db = JobInputs.database(env, err);
         if (db == null) {
             return 2;
         }
         BackfillTuning tuning = new BackfillTuning("auto".equals(batchSize) ? null : Integer.valueOf(batchSize),
-                Durations.parse(targetBatchTime), maxRowsPerSecond, Durations.parse(maxReplicationLag),
-                Durations.parse(maxTransactionAge), Duration.ofSeconds(1), shards);
+                targetBatchTime, maxRowsPerSecond, maxReplicationLag, maxTransactionAge, Duration.ofSeconds(1), shards);
         EngineSettings settings = EngineSettings.defaults("backfill").withTrackingSchema(inputs.trackingSchema)
-                .withTimeouts(Durations.parse(lockTimeout), Duration.ofMinutes(15));
+                .withTimeouts(lockTimeout, Duration.ofMinutes(15));
         out.println("backfill of " + plan.key() + " (plan " + plan.hash() + "), worker " + worker + " of " + shards
                 + ", database " + db.server());
-        try {
+        try (Sessions.Scope sessions = Sessions.tagged(db)) {
             new Backfiller(db, settings, tuning).run(plan, worker, shards, new Backfiller.Listener() {
                 private long lastReport;
 

@@ -15,7 +15,7 @@ import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Ident;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -116,7 +116,7 @@ public class BenchCommand implements Callable<Integer> {
         try {
             if (database != null) {
                 try {
-                    db = DatabaseTarget.ofJdbcUrl(database, user != null ? user : System.getenv("PGUSER"),
+                    db = DatabaseTarget.of(database, user != null ? user : System.getenv("PGUSER"),
                             System.getenv("PGPASSWORD"));
                 } catch (IllegalArgumentException e) {
                     err.println("error: --database: " + e.getMessage());

@@ -9,7 +9,7 @@ import dev.tandem.engine.StepListener;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.Ident;
 import dev.tandem.plan.MigrationPlan;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 
 import java.io.PrintWriter;
 import java.sql.Connection;

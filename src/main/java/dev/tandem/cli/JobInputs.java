@@ -8,7 +8,11 @@ import dev.tandem.engine.EngineSettings;
 import dev.tandem.plan.MigrationPlan;
 import picocli.CommandLine.Option;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import java.io.IOException;
+import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,8 +39,31 @@ public class JobInputs {
     }
 
     /** The mounted plan, or null (the reason printed) when it is not the one the Job was made for. */
-    MigrationPlan plan(PrintWriter err) throws IOException {
-        MigrationPlan plan = readPlan(planFile);
+    MigrationPlan plan(PrintWriter err) {
+        MigrationPlan plan;
+        try {
+            if (!Files.isRegularFile(planFile)) {
+                err.println("error: --plan " + planFile + ": " + (Files.isDirectory(planFile) ? "is a directory"
+                        : Files.exists(planFile) ? "is not a regular file" : "no such file")
+                        + "; give plan.json from the migration's plan ConfigMap");
+                return null;
+            }
+            plan = readPlan(planFile);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            err.println("error: --plan " + planFile + ": not a Tandem plan" + (at == null || at.getLineNr() < 1 ? ""
+                    : " (at line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                    + "; give plan.json from the migration's plan ConfigMap");
+            return null;
+        } catch (IOException e) {
+            err.println("error: --plan " + planFile + ": cannot be read");
+            return null;
+        }
+        if (plan == null || plan.hash() == null || plan.steps() == null) {
+            err.println("error: --plan " + planFile + ": not a Tandem plan (no hash or steps); give plan.json from the "
+                    + "migration's plan ConfigMap");
+            return null;
+        }
         if (planHash != null && !planHash.equals(plan.hash())) {
             err.println("error: the mounted plan has hash " + plan.hash() + ", this Job was made for " + planHash);
             return null;

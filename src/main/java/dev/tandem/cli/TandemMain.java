@@ -25,8 +25,6 @@ public class TandemMain implements QuarkusApplication {
 
     @Override
     public int run(String... args) {
-        return new CommandLine(TandemCommand.class, factory)
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .execute(args);
+        return Cli.commandLine(factory).execute(args);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.TrackingSql;
+
 import dev.tandem.plan.BackfillSql;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.MigrationPlan;
@@ -25,7 +27,7 @@ record BackfillLayout(int shards, long pages, String storage) {
         return Transactions.inTransaction(c, () -> {
             ledger.lock(c, plan.key() + "#backfill#" + entry.index());
             try (PreparedStatement ps = c.prepareStatement("SELECT shards, pages, storage FROM "
-                    + ledger.table("backfill_entries") + " WHERE migration = ? AND entry = ?")) {
+                    + ledger.table(TrackingSql.BACKFILL_ENTRIES) + " WHERE migration = ? AND entry = ?")) {
                 ps.setString(1, plan.key());
                 ps.setInt(2, entry.index());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -36,7 +38,7 @@ record BackfillLayout(int shards, long pages, String storage) {
             }
             BackfillLayout layout = measure(c, entry, workers);
             boolean repairs = !entry.inPlace() && !entry.keep();
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("backfill_entries")
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.BACKFILL_ENTRIES)
                     + " (migration, entry, shards, pages, storage, rows_estimate, repaired_at) VALUES (?, ?, ?, ?, ?, ?, "
                     + (repairs ? "NULL" : "now()") + ")")) {
                 ps.setString(1, plan.key());
@@ -47,7 +49,7 @@ record BackfillLayout(int shards, long pages, String storage) {
                 ps.setLong(6, Catalog.estimate(c, entry));
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("backfill_shards")
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.BACKFILL_SHARDS)
                     + " (migration, entry, shard, first_page, end_page, next_page, done) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 for (int i = 0; i < layout.shards(); i++) {
                     long first = layout.pages() * i / layout.shards();
@@ -82,7 +84,7 @@ record BackfillLayout(int shards, long pages, String storage) {
 
     /** Forgets the entry's layout and ranges (its source was rewritten): the next prepare starts it over. */
     static void forget(Connection c, Ledger ledger, MigrationPlan plan, CompiledSync entry) throws SQLException {
-        for (String table : new String[]{"backfill_shards", "backfill_entries"}) {
+        for (String table : new String[]{TrackingSql.BACKFILL_SHARDS, TrackingSql.BACKFILL_ENTRIES}) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.table(table)
                     + " WHERE migration = ? AND entry = ?")) {
                 ps.setString(1, plan.key());

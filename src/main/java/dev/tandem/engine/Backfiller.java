@@ -1,10 +1,14 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.TrackingSql;
+
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.plan.BackfillSql;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.MigrationPlan;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.plan.SyncCompiler;
 import dev.tandem.plan.TriggerSql;
 
@@ -66,8 +70,7 @@ public final class Backfiller {
             requireTidRangeScans(c);
             LedgerState state = ledger.read(c, plan.key());
             if (!state.applied(Step.EXPAND)) {
-                throw new EngineException(EngineException.STEP_ORDER, false,
-                        "cannot backfill " + plan.key() + " before expand has committed");
+                throw new EngineException(Reason.StepOutOfOrder, "cannot backfill " + plan.key() + " before expand has committed");
             }
             String expandXid = expandXid(c, plan.key());
             for (CompiledSync entry : plan.sync()) {
@@ -83,8 +86,8 @@ public final class Backfiller {
             }
             finish(c, plan);
         } catch (SQLException e) {
-            throw new EngineException(Sql.isConnectionError(e.getSQLState()) ? EngineException.DATABASE_UNAVAILABLE
-                    : EngineException.SQL_ERROR, Sql.isConnectionError(e.getSQLState()),
+            throw new EngineException(Sql.isConnectionError(e.getSQLState()) ? Reason.DatabaseUnavailable
+                    : Reason.SqlError,
                     "backfill of " + plan.key() + ": " + target.redact(e.getMessage()), e);
         }
     }
@@ -98,7 +101,7 @@ public final class Backfiller {
             try (java.sql.Statement s = c.createStatement()) {
                 s.execute("DROP SEQUENCE IF EXISTS " + TriggerSql.backfillMarker(plan.trackingSchema(), plan.key()));
             }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.table("sync_removals")
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.table(TrackingSql.SYNC_REMOVALS)
                     + " WHERE migration = ?")) {
                 ps.setString(1, plan.key());
                 ps.executeUpdate();
@@ -112,7 +115,7 @@ public final class Backfiller {
                 + "current_setting('server_version')"); ResultSet rs = ps.executeQuery()) {
             rs.next();
             if (rs.getInt(1) < 140000) {
-                throw new EngineException(EngineException.UNSUPPORTED_SERVER, false, "the backfill needs PostgreSQL 14 "
+                throw new EngineException(Reason.UnsupportedServer, "the backfill needs PostgreSQL 14 "
                         + "or later (it walks tables by TID ranges); this server is " + rs.getString(2));
             }
         }
@@ -121,7 +124,7 @@ public final class Backfiller {
     /** The 32-bit id of the transaction that installed the triggers, or null when the ledger does not know it. */
     private String expandXid(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT (xid::text::numeric % 4294967296)::text FROM "
-                + ledger.table("steps") + " WHERE migration = ? AND step = ?")) {
+                + ledger.table(TrackingSql.STEPS) + " WHERE migration = ? AND step = ?")) {
             ps.setString(1, key);
             ps.setString(2, Step.EXPAND.key());
             try (ResultSet rs = ps.executeQuery()) {
@@ -135,15 +138,15 @@ public final class Backfiller {
         try (Connection c = target.connect("tandem-progress")) {
             return progress(c, plan, ledger);
         } catch (SQLException e) {
-            throw new EngineException(EngineException.DATABASE_UNAVAILABLE, true, target.redact(e.getMessage()), e);
+            throw new EngineException(Reason.DatabaseUnavailable, target.redact(e.getMessage()), e);
         }
     }
 
     static BackfillProgress progress(Connection c, MigrationPlan plan, Ledger ledger) throws SQLException {
-        if (!ledger.exists(c, "backfill_shards") || !ledger.exists(c, "backfill_entries")) {
+        if (!ledger.exists(c, TrackingSql.BACKFILL_SHARDS) || !ledger.exists(c, TrackingSql.BACKFILL_ENTRIES)) {
             return new BackfillProgress(0, 0, 0, 0, 0, 0, null, null, 0, 0, 0, plan.sync().isEmpty());
         }
-        String entries = ledger.table("backfill_entries");
+        String entries = ledger.table(TrackingSql.BACKFILL_ENTRIES);
         try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(s.rows_written), 0) AS written, "
                 + "coalesce(sum(s.next_page - s.first_page), 0) AS pages_done, "
                 + "coalesce(sum(s.end_page - s.first_page), 0) AS pages_total, "
@@ -156,7 +159,7 @@ public final class Backfiller {
                 + "(SELECT count(*) FROM " + entries + " e WHERE e.migration = ? AND e.repaired_at IS NOT NULL) AS repaired, "
                 + "(SELECT e.repair_reason FROM " + entries + " e WHERE e.migration = ? AND e.repaired_at IS NULL "
                 + "ORDER BY e.entry LIMIT 1) AS repair_reason "
-                + "FROM " + ledger.table("backfill_shards") + " s WHERE s.migration = ?")) {
+                + "FROM " + ledger.table(TrackingSql.BACKFILL_SHARDS) + " s WHERE s.migration = ?")) {
             for (int i = 1; i <= 4; i++) {
                 ps.setString(i, plan.key());
             }
@@ -176,7 +179,7 @@ public final class Backfiller {
     /** "sync entry NAME: page X of Y" for the first entry not done, or the last one. */
     private static String position(Connection c, MigrationPlan plan, Ledger ledger) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT entry, sum(next_page - first_page), sum(end_page - first_page), "
-                + "bool_and(done) FROM " + ledger.table("backfill_shards") + " WHERE migration = ? GROUP BY entry "
+                + "bool_and(done) FROM " + ledger.table(TrackingSql.BACKFILL_SHARDS) + " WHERE migration = ? GROUP BY entry "
                 + "ORDER BY bool_and(done), entry DESC LIMIT 1")) {
             ps.setString(1, plan.key());
             try (ResultSet rs = ps.executeQuery()) {
@@ -203,7 +206,7 @@ public final class Backfiller {
             throws SQLException, EngineException {
         while (true) {
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FILTER (WHERE NOT done) FROM "
-                    + ledger.table("backfill_shards") + " WHERE migration = ? AND entry = ?")) {
+                    + ledger.table(TrackingSql.BACKFILL_SHARDS) + " WHERE migration = ? AND entry = ?")) {
                 ps.setString(1, plan.key());
                 ps.setInt(2, entry.index());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -223,7 +226,7 @@ public final class Backfiller {
             Thread.sleep(Math.max(1, d.toMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EngineException(EngineException.DATABASE_UNAVAILABLE, true, "backfill interrupted");
+            throw new EngineException(Reason.DatabaseUnavailable, "backfill interrupted");
         }
     }
 }

@@ -23,6 +23,19 @@ public final class DatabaseTarget {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
+        Redaction.remember(password);
+    }
+
+    /**
+     * From what a person types for a database: a JDBC URL (jdbc:postgresql://...) or a libpq URI
+     * (postgresql://user:password@host:5432/db); a user or password given apart wins.
+     */
+    public static DatabaseTarget of(String url, String user, String password) {
+        String text = url == null ? "" : url.strip();
+        if (text.startsWith("postgresql://") || text.startsWith("postgres://")) {
+            return ofUri(text).withCredentials(user, password);
+        }
+        return ofJdbcUrl(text, user, password);
     }
 
     /**
@@ -31,9 +44,32 @@ public final class DatabaseTarget {
      */
     public static DatabaseTarget ofJdbcUrl(String jdbcUrl, String user, String password) {
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: it must start with jdbc:postgresql://");
+            throw new IllegalArgumentException("not a PostgreSQL URL: give jdbc:postgresql://host:5432/db or "
+                    + "postgresql://host:5432/db");
         }
         String base = jdbcUrl;
+        // user:password@ in the authority, as many tools accept it: taken out of the URL the driver sees.
+        String infoUser = null;
+        String infoPassword = null;
+        int authorityStart = "jdbc:postgresql://".length();
+        if (jdbcUrl.startsWith("jdbc:postgresql://")) {
+            int end = jdbcUrl.length();
+            for (char stop : new char[]{'/', '?'}) {
+                int at = jdbcUrl.indexOf(stop, authorityStart);
+                end = at >= 0 ? Math.min(end, at) : end;
+            }
+            String authority = jdbcUrl.substring(authorityStart, end);
+            int at = authority.lastIndexOf('@');
+            if (at >= 0) {
+                String info = authority.substring(0, at);
+                int colon = info.indexOf(':');
+                infoUser = percentDecode(colon < 0 ? info : info.substring(0, colon), "the URL's user");
+                infoPassword = colon < 0 ? null : percentDecode(info.substring(colon + 1), "the URL's password");
+                Redaction.remember(infoPassword);
+                jdbcUrl = "jdbc:postgresql://" + authority.substring(at + 1) + jdbcUrl.substring(end);
+                base = jdbcUrl;
+            }
+        }
         String query = null;
         int q = jdbcUrl.indexOf('?');
         if (q >= 0) {
@@ -59,7 +95,8 @@ public final class DatabaseTarget {
             }
         }
         String url = kept.isEmpty() ? base : base + "?" + String.join("&", kept);
-        return new DatabaseTarget(url, firstNonBlank(user, urlUser), firstNonBlank(password, urlPassword));
+        return new DatabaseTarget(url, firstNonBlank(user, firstNonBlank(urlUser, infoUser)),
+                firstNonBlank(password, firstNonBlank(urlPassword, infoPassword)));
     }
 
     /**
@@ -162,7 +199,7 @@ public final class DatabaseTarget {
         if (password != null) {
             props.setProperty("password", password);
         }
-        props.setProperty("ApplicationName", applicationName);
+        props.setProperty("ApplicationName", Sessions.name(applicationName));
         props.setProperty("connectTimeout", "10");
         props.setProperty("loginTimeout", "15");
         props.setProperty("tcpKeepAlive", "true");
@@ -178,12 +215,10 @@ public final class DatabaseTarget {
         }
     }
 
-    /** Removes the password from a text that may contain it. */
+    /** Removes credentials from a text that may contain them (see {@link Redaction}). */
     public String redact(String text) {
-        if (text == null || password == null || password.isEmpty()) {
-            return text;
-        }
-        return text.replace(password, "***");
+        String out = Redaction.scrub(text);
+        return out == null || password == null || password.isEmpty() ? out : out.replace(password, "***");
     }
 
     @Override

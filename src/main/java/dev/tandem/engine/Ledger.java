@@ -1,7 +1,7 @@
 package dev.tandem.engine;
 
-import dev.tandem.plan.Ident;
-import dev.tandem.plan.Step;
+import dev.tandem.plan.TrackingSql;
+import dev.tandem.api.v1alpha1.Step;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,94 +31,76 @@ final class Ledger {
     }
 
     private String t(String table) {
-        return Ident.quote(schema) + "." + Ident.quote(table);
+        return TrackingSql.table(schema, table);
     }
 
-    /** The table created last by {@link #bootstrap}: when it exists, the tracking schema is complete. */
-    private static final String LAST_TABLE = "verify_chunks";
-
     /** Creates the tracking schema if missing (or completes one an older version made); safe to run concurrently. */
-    void bootstrap(Connection c) throws SQLException {
-        if (exists(c, LAST_TABLE)) {
+    void bootstrap(Connection c) throws SQLException, EngineException {
+        if (complete(c)) {
             return; // nothing to do: no DDL, no lock
         }
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + BOOTSTRAP_KEY + ")");
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + Ident.quote(schema));
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("migrations") + " ("
-                    + "migration text PRIMARY KEY, uid text, plan_hash text NOT NULL, phase text NOT NULL, "
-                    + "created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
-                    + "point_of_no_return_at timestamptz)");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("steps") + " ("
-                    + "migration text NOT NULL REFERENCES " + t("migrations") + " ON DELETE CASCADE, "
-                    + "step text NOT NULL, plan_hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "
-                    + "runner text, PRIMARY KEY (migration, step))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("step_units") + " ("
-                    + "migration text NOT NULL REFERENCES " + t("migrations") + " ON DELETE CASCADE, "
-                    + "step text NOT NULL, unit int NOT NULL, statements int NOT NULL, duration_ms bigint, "
-                    + "applied_at timestamptz NOT NULL DEFAULT now(), runner text, PRIMARY KEY (migration, step, unit))");
-            // The transaction id of each step: the backfill tells rows written since expand by it.
-            s.execute("ALTER TABLE " + t("steps") + " ADD COLUMN IF NOT EXISTS xid xid8 DEFAULT pg_current_xact_id()");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_entries") + " ("
-                    + "migration text NOT NULL, entry int NOT NULL, shards int NOT NULL, pages bigint NOT NULL, "
-                    + "storage text NOT NULL, rows_estimate bigint NOT NULL DEFAULT 0, repaired_at timestamptz, repair_reason text, "
-                    + "orphans_removed bigint NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now(), "
-                    + "PRIMARY KEY (migration, entry))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_shards") + " ("
-                    + "migration text NOT NULL, entry int NOT NULL, shard int NOT NULL, first_page bigint NOT NULL, "
-                    + "end_page bigint NOT NULL, next_page bigint NOT NULL, rows_written bigint NOT NULL DEFAULT 0, "
-                    + "failed_rows bigint NOT NULL DEFAULT 0, batches bigint NOT NULL DEFAULT 0, batch_pages int, "
-                    + "pages_per_second double precision, rows_per_second double precision, throttled_reason text, "
-                    + "done boolean NOT NULL DEFAULT false, started_at timestamptz NOT NULL DEFAULT now(), "
-                    + "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, entry, shard))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("backfill_batch_log") + " ("
-                    + "migration text NOT NULL, entry int NOT NULL, shard int NOT NULL, batch bigint NOT NULL, "
-                    + "first_page bigint NOT NULL, end_page bigint NOT NULL, written int NOT NULL, mode text NOT NULL, "
-                    + "took_ms double precision, xid xid8 DEFAULT pg_current_xact_id(), "
-                    + "committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, entry, shard, batch))");
-            // Written by the sync triggers in the application's own transactions, so any role may insert.
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("sync_removals") + " ("
-                    + "migration text NOT NULL, entry int NOT NULL, key text[] NOT NULL, "
-                    + "logged_at timestamptz NOT NULL DEFAULT clock_timestamp())");
-            s.execute("CREATE INDEX IF NOT EXISTS sync_removals_entry ON " + t("sync_removals") + " (migration, entry, key)");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("sync_errors") + " ("
-                    + "migration text NOT NULL, entry int NOT NULL, entry_name text NOT NULL, direction text NOT NULL, "
-                    + "source_key text[], sqlstate text, message text, "
-                    + "at timestamptz NOT NULL DEFAULT clock_timestamp())");
-            s.execute("CREATE INDEX IF NOT EXISTS sync_errors_entry ON " + t("sync_errors") + " (migration, entry)");
-            s.execute("GRANT USAGE ON SCHEMA " + Ident.quote(schema) + " TO PUBLIC");
-            s.execute("GRANT INSERT ON " + t("sync_removals") + ", " + t("sync_errors") + " TO PUBLIC");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_passes") + " ("
-                    + "migration text NOT NULL, pass int NOT NULL, retry_token text NOT NULL DEFAULT '', "
-                    + "started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
-                    + "finished_at timestamptz, result text, rows_estimate bigint NOT NULL DEFAULT 0, "
-                    + "recorded int NOT NULL DEFAULT 0, failed_checks text[], message text, runner text, "
-                    + "PRIMARY KEY (migration, pass))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_progress") + " ("
-                    + "migration text NOT NULL, pass int NOT NULL, entry int NOT NULL, last_key text[], "
-                    + "rows_walked bigint NOT NULL DEFAULT 0, rows_checked bigint NOT NULL DEFAULT 0, "
-                    + "chunks bigint NOT NULL DEFAULT 0, missing bigint NOT NULL DEFAULT 0, extra bigint NOT NULL DEFAULT 0, "
-                    + "different bigint NOT NULL DEFAULT 0, done boolean NOT NULL DEFAULT false, "
-                    + "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (migration, pass, entry))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_mismatches") + " ("
-                    + "migration text NOT NULL, pass int NOT NULL, entry int NOT NULL, entry_name text NOT NULL, "
-                    + "kind text NOT NULL, key text NOT NULL, old_row text, new_row text, "
-                    + "seq bigint GENERATED ALWAYS AS IDENTITY, found_at timestamptz NOT NULL DEFAULT now(), "
-                    + "PRIMARY KEY (migration, pass, entry, kind, key))");
-            // A pass's key-range chunks, cut once when its entry starts; a worker's share is a subset of them.
-            s.execute("ALTER TABLE " + t("verify_progress") + " ADD COLUMN IF NOT EXISTS chunks_planned int");
-            s.execute("CREATE TABLE IF NOT EXISTS " + t("verify_chunks") + " ("
-                    + "migration text NOT NULL, pass int NOT NULL, entry int NOT NULL, chunk int NOT NULL, "
-                    + "lower_key text[], upper_key text[], done boolean NOT NULL DEFAULT false, rows_walked bigint, "
-                    + "done_at timestamptz, PRIMARY KEY (migration, pass, entry, chunk))");
+        try {
+            create(c);
             c.commit();
-        } catch (SQLException e) {
+        } catch (SQLException | EngineException e) {
             c.rollback();
             throw e;
         } finally {
             c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
+     * The same inside the caller's transaction: the first step of a migration creates the tracking
+     * schema together with its own statements, so a step that fails leaves no trace at all.
+     */
+    void bootstrapInTransaction(Connection c) throws SQLException, EngineException {
+        if (!complete(c)) {
+            create(c);
+        }
+    }
+
+    private boolean complete(Connection c) throws SQLException {
+        for (String table : TrackingSql.LAST_TABLES) {
+            if (!exists(c, table)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void create(Connection c) throws SQLException, EngineException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + BOOTSTRAP_KEY + ")");
+            checkOwnership(c);
+            for (String statement : TrackingSql.bootstrap(schema)) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    /**
+     * Refuses a tracking schema the application already uses for its own tables: Tandem's tables
+     * would be mixed into it, or collide with one of the same name.
+     */
+    void checkOwnership(Connection c) throws SQLException, EngineException {
+        java.util.List<String> foreign = new java.util.ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(TrackingSql.FOREIGN_RELATIONS)) {
+            ps.setString(1, schema);
+            ps.setArray(2, c.createArrayOf("text", TrackingSql.TABLES.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    foreign.add(schema + "." + rs.getString(1));
+                }
+            }
+        }
+        if (!foreign.isEmpty()) {
+            throw new EngineException(dev.tandem.api.v1alpha1.Reason.TrackingSchemaTaken, "the schema " + schema
+                    + " holds the application's tables (" + String.join(", ", foreign) + "), so Tandem cannot keep its "
+                    + "ledger there; nothing was changed. Set spec.database.trackingSchema to a schema of Tandem's own, "
+                    + "e.g. tandem_ledger");
         }
     }
 
@@ -127,7 +109,7 @@ final class Ledger {
     }
 
     boolean exists(Connection c) throws SQLException {
-        return exists(c, "step_units");
+        return exists(c, TrackingSql.STEP_UNITS);
     }
 
     /** Whether a table of the tracking schema exists (a ledger made by an older version may lack one). */
@@ -149,7 +131,7 @@ final class Ledger {
         String uid;
         Instant pnr;
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT plan_hash, uid, point_of_no_return_at FROM " + t("migrations") + " WHERE migration = ?")) {
+                "SELECT plan_hash, uid, point_of_no_return_at FROM " + t(TrackingSql.MIGRATIONS) + " WHERE migration = ?")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -163,7 +145,7 @@ final class Ledger {
         }
         Map<Step, Instant> steps = new EnumMap<>(Step.class);
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT step, applied_at FROM " + t("steps") + " WHERE migration = ?")) {
+                "SELECT step, applied_at FROM " + t(TrackingSql.STEPS) + " WHERE migration = ?")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -173,7 +155,7 @@ final class Ledger {
         }
         Set<String> units = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT step, unit FROM " + t("step_units") + " WHERE migration = ?")) {
+                "SELECT step, unit FROM " + t(TrackingSql.STEP_UNITS) + " WHERE migration = ?")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -205,14 +187,14 @@ final class Ledger {
         if (!state.applied(Step.VERIFY) || state.applied(Step.CUTOVER) || state.applied(Step.ROLLBACK)) {
             return false;
         }
-        for (String table : new String[]{"steps", "step_units"}) {
+        for (String table : new String[]{TrackingSql.STEPS, TrackingSql.STEP_UNITS}) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t(table) + " WHERE migration = ? AND step = ?")) {
                 ps.setString(1, key);
                 ps.setString(2, Step.VERIFY.key());
                 ps.executeUpdate();
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t("migrations")
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t(TrackingSql.MIGRATIONS)
                 + " SET phase = 'Backfilled', updated_at = now() WHERE migration = ?")) {
             ps.setString(1, key);
             ps.executeUpdate();
@@ -254,7 +236,7 @@ final class Ledger {
 
     /** Inserts the migration row if missing and locks it; returns the plan hash recorded. */
     String ensureMigration(Connection c, String key, String uid, String planHash) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t("migrations")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t(TrackingSql.MIGRATIONS)
                 + " (migration, uid, plan_hash, phase) VALUES (?, ?, ?, 'Pending') ON CONFLICT (migration) DO NOTHING")) {
             ps.setString(1, key);
             ps.setString(2, uid);
@@ -262,7 +244,7 @@ final class Ledger {
             ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT plan_hash FROM " + t("migrations") + " WHERE migration = ? FOR UPDATE")) {
+                "SELECT plan_hash FROM " + t(TrackingSql.MIGRATIONS) + " WHERE migration = ? FOR UPDATE")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -273,7 +255,7 @@ final class Ledger {
 
     void recordUnit(Connection c, String key, Step step, int unit, int statements, long durationMs, String runner)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t("step_units")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t(TrackingSql.STEP_UNITS)
                 + " (migration, step, unit, statements, duration_ms, runner) VALUES (?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, key);
             ps.setString(2, step.key());
@@ -287,7 +269,7 @@ final class Ledger {
 
     void recordStep(Connection c, String key, Step step, String planHash, String phase, String runner)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t("steps")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t(TrackingSql.STEPS)
                 + " (migration, step, plan_hash, runner) VALUES (?, ?, ?, ?)")) {
             ps.setString(1, key);
             ps.setString(2, step.key());
@@ -295,7 +277,7 @@ final class Ledger {
             ps.setString(4, runner);
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t("migrations")
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t(TrackingSql.MIGRATIONS)
                 + " SET phase = ?, updated_at = now()"
                 + (step == Step.CUTOVER ? ", point_of_no_return_at = now()" : "")
                 + " WHERE migration = ?")) {

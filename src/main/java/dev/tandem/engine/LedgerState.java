@@ -1,7 +1,7 @@
 package dev.tandem.engine;
 
 import dev.tandem.api.v1alpha1.Phase;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 
 import java.time.Instant;
 import java.util.Map;
@@ -68,29 +68,5 @@ public record LedgerState(String key, boolean exists, String planHash, String ui
     /** Whether any statement of the migration has touched the database. */
     public boolean started() {
         return !units.isEmpty() || !steps.isEmpty();
-    }
-
-    /** The step that leads from the settled phase to {@code phase}. */
-    public static Step stepTo(Phase phase) {
-        return switch (phase.settled()) {
-            case Expanded -> Step.EXPAND;
-            case Backfilled -> Step.BACKFILL;
-            case Verified -> Step.VERIFY;
-            case CutOver -> Step.CUTOVER;
-            case Contracted -> Step.CONTRACT;
-            case RolledBack -> Step.ROLLBACK;
-            default -> throw new IllegalArgumentException("no step leads to " + phase);
-        };
-    }
-
-    public static Phase phaseAfter(Step step) {
-        return switch (step) {
-            case EXPAND -> Phase.Expanded;
-            case BACKFILL -> Phase.Backfilled;
-            case VERIFY -> Phase.Verified;
-            case CUTOVER -> Phase.CutOver;
-            case CONTRACT -> Phase.Contracted;
-            case ROLLBACK -> Phase.RolledBack;
-        };
     }
 }

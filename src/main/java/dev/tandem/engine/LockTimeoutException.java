@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -9,7 +11,7 @@ public final class LockTimeoutException extends EngineException {
     private final int attempts;
 
     public LockTimeoutException(String step, int attempts, List<BlockingSession> blockers, Throwable cause) {
-        super(LOCK_TIMEOUT, true, message(step, attempts, blockers), cause);
+        super(Reason.LockTimeout, message(step, attempts, blockers), cause);
         this.blockers = List.copyOf(blockers);
         this.attempts = attempts;
     }
@@ -27,6 +29,6 @@ public final class LockTimeoutException extends EngineException {
                 : "blocked by " + blockers.stream().map(BlockingSession::describe).collect(Collectors.joining("; "));
         return step + " could not take its locks within lock_timeout after " + attempts + " attempt"
                 + (attempts == 1 ? "" : "s") + ": " + who
-                + ". End or wait out that transaction (SELECT pg_terminate_backend(pid)); the step is retried.";
+                + ". End or wait out that transaction (SELECT pg_terminate_backend(pid)), then run the step again.";
     }
 }

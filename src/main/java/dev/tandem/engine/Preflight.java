@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
@@ -35,6 +37,7 @@ final class Preflight {
 
     /** Throws when existing rows would fail; changes nothing either way. */
     void check(MigrationPlan plan) throws SQLException, EngineException {
+        standardStrings(plan);
         List<String> problems = new ArrayList<>();
         for (CompiledSync entry : plan.sync()) {
             if (exists(entry.source()) && compiles(entry)) {
@@ -42,11 +45,28 @@ final class Preflight {
             }
         }
         if (!problems.isEmpty()) {
-            throw new EngineException(EngineException.EXISTING_ROWS_INVALID, false, "expand of " + plan.key()
+            throw new EngineException(Reason.ExistingRowsInvalid, "expand of " + plan.key()
                     + " refused, nothing was changed: " + String.join("; ", problems) + "; fix these rows, or change the "
                     + "expression so that it accepts them (e.g. CASE WHEN data IS JSON THEN data::jsonb END)");
         }
         collisions(plan);
+    }
+
+    /**
+     * Expressions of the spec are proven to stay in their place by PostgreSQL's lexical rules with
+     * standard_conforming_strings on (the default since PostgreSQL 9.1): with it off, a backslash
+     * in a string would end it somewhere else than the proof assumed.
+     */
+    private void standardStrings(MigrationPlan plan) throws SQLException, EngineException {
+        try (java.sql.Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW standard_conforming_strings")) {
+            rs.next();
+            if (!"on".equalsIgnoreCase(rs.getString(1))) {
+                throw new EngineException(Reason.UnsupportedServer, "expand of " + plan.key() + " refused, nothing was "
+                        + "changed: standard_conforming_strings is off for this database or role; sync expressions "
+                        + "need it on (ALTER DATABASE ... SET standard_conforming_strings = on), as PostgreSQL has "
+                        + "defaulted to since 9.1");
+            }
+        }
     }
 
     private boolean exists(String table) throws SQLException {
@@ -136,7 +156,7 @@ final class Preflight {
             }
         }
         if (!problems.isEmpty()) {
-            throw new EngineException(EngineException.KEYS_COLLIDE, false, "expand of " + plan.key()
+            throw new EngineException(Reason.KeysCollide, "expand of " + plan.key()
                     + " refused, nothing was changed: " + String.join("; ", problems) + "; each new row belongs to one "
                     + "old row: rename or remove one of the old rows, or change the mappings (onDelete: Keep for a "
                     + "many-to-one lookup)");

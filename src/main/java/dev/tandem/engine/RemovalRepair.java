@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.TrackingSql;
+
 import dev.tandem.plan.BackfillSql;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.CompiledSync;
@@ -71,7 +73,7 @@ final class RemovalRepair {
             for (List<String[]> keys = logged(cutoff); !keys.isEmpty(); keys = logged(cutoff)) {
                 removed += replay(keys, types, cutoff);
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("backfill_entries")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.BACKFILL_ENTRIES)
                     + " SET repaired_at = now(), orphans_removed = orphans_removed + ?, repair_reason = NULL "
                     + "WHERE migration = ? AND entry = ?")) {
                 ps.setLong(1, removed);
@@ -86,7 +88,7 @@ final class RemovalRepair {
 
     private boolean repaired() throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT repaired_at IS NOT NULL FROM "
-                + ledger.table("backfill_entries") + " WHERE migration = ? AND entry = ?")) {
+                + ledger.table(TrackingSql.BACKFILL_ENTRIES) + " WHERE migration = ? AND entry = ?")) {
             ps.setString(1, plan.key());
             ps.setInt(2, entry.index());
             try (ResultSet rs = ps.executeQuery()) {
@@ -130,7 +132,7 @@ final class RemovalRepair {
             }
             String reason = "repairing removals that raced the backfill of sync entry " + entry.name() + ": waiting for "
                     + waitingFor + " to end";
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("backfill_entries")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.BACKFILL_ENTRIES)
                     + " SET repair_reason = ? WHERE migration = ? AND entry = ? AND repair_reason IS DISTINCT FROM ?")) {
                 ps.setString(1, reason);
                 ps.setString(2, plan.key());

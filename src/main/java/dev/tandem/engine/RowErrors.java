@@ -73,27 +73,14 @@ final class RowErrors {
 
     private static void rows(Connection c, CompiledSync entry, Attempt attempt, long page, List<Failure> failures, int limit)
             throws SQLException {
-        List<String[]> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(BackfillSql.keysInRange(entry))) {
-            ps.setString(1, BackfillSql.tid(page, 0));
-            ps.setString(2, BackfillSql.tid(page + 1, 0));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String[] row = new String[entry.sourceKey().size() + 1];
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] = rs.getString(i + 1);
-                    }
-                    rows.add(row);
-                }
-            }
-        }
+        List<String[]> rows = rowsOfPage(c, entry, page);
         List<String> statements = PreflightSql.evaluateEach(entry);
         List<String> fields = PreflightSql.fields(entry);
         for (String[] row : rows) {
             if (failures.size() >= limit) {
                 return;
             }
-            int item = Integer.parseInt(row[0].substring(row[0].indexOf(',') + 1, row[0].length() - 1));
+            int item = item(row[0]);
             String from = BackfillSql.tid(page, item);
             String to = BackfillSql.tid(page, item + 1);
             for (int i = 0; i < statements.size(); i++) {
@@ -108,6 +95,30 @@ final class RowErrors {
                 }
             }
         }
+    }
+
+    /** The rows stored in one page: each its tid as text, then its source key values as text. */
+    static List<String[]> rowsOfPage(Connection c, CompiledSync entry, long page) throws SQLException {
+        List<String[]> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(BackfillSql.keysInRange(entry))) {
+            ps.setString(1, BackfillSql.tid(page, 0));
+            ps.setString(2, BackfillSql.tid(page + 1, 0));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String[] row = new String[entry.sourceKey().size() + 1];
+                    for (int i = 0; i < row.length; i++) {
+                        row[i] = rs.getString(i + 1);
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The item number of a tid written as "(page,item)". */
+    static int item(String tid) {
+        return Integer.parseInt(tid.substring(tid.indexOf(',') + 1, tid.length() - 1));
     }
 
     /** The error a statement raises for a tid range, or null when it evaluates. */

@@ -1,5 +1,9 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.TrackingSql;
+
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.plan.BackfillSql;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.MigrationPlan;
@@ -56,22 +60,9 @@ final class RowIsolation {
     }
 
     private void rowByRow(long page) throws SQLException, EngineException {
-        List<String[]> keys = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(BackfillSql.keysInRange(entry))) {
-            ps.setString(1, BackfillSql.tid(page, 0));
-            ps.setString(2, BackfillSql.tid(page + 1, 0));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String[] row = new String[entry.sourceKey().size() + 1];
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] = rs.getString(i + 1);
-                    }
-                    keys.add(row);
-                }
-            }
-        }
+        List<String[]> keys = RowErrors.rowsOfPage(c, entry, page);
         for (String[] row : keys) {
-            int item = Integer.parseInt(row[0].substring(row[0].indexOf(',') + 1, row[0].length() - 1));
+            int item = RowErrors.item(row[0]);
             String from = BackfillSql.tid(page, item);
             String to = BackfillSql.tid(page, item + 1);
             Savepoint sp = c.setSavepoint();
@@ -103,12 +94,12 @@ final class RowIsolation {
         String field = field(from, to);
         String message = e.getMessage() == null ? e.getSQLState() : e.getMessage().lines().findFirst().orElse("");
         if (!entry.recordErrors()) {
-            throw new EngineException(EngineException.SYNC_ROW_FAILED, false, "backfill of sync entry " + entry.name()
+            throw new EngineException(Reason.SyncRowFailed, "backfill of sync entry " + entry.name()
                     + ": the row " + entry.sourceTable() + " (" + key + ") fails" + (field == null ? "" : " at " + field)
                     + ": " + message + "; fix the row, or set " + entry.field() + ".onError: Record to copy the other rows "
                     + "and let verification name this one");
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + dev.tandem.plan.Ident.quote(entry.trackingSchema()) + ".\"sync_errors\""
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + dev.tandem.plan.TrackingSql.table(entry.trackingSchema(), TrackingSql.SYNC_ERRORS)
                 + " (migration, entry, entry_name, direction, source_key, sqlstate, message) VALUES (?, ?, ?, 'backfill', ?, ?, ?)")) {
             ps.setString(1, plan.key());
             ps.setInt(2, entry.index());

@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.TrackingSql;
+
 import dev.tandem.plan.BackfillSql;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.CompiledSync;
@@ -64,16 +66,19 @@ final class ShardCopy {
     private record Range(long next, long end, boolean done, long batches) {
     }
 
+    private int pages;
+    private long started;
+    private long rowsThisRun;
+    private long pagesThisRun;
+    private boolean isolate;
+
     Outcome run() throws SQLException, EngineException {
         if (entry.inPlace()) {
             derivedTypes = Catalog.columnTypes(c, entry.source(), entry.targetColumns(), entry.name());
         }
         String lockTimeout = Durations.toPostgres(batchLockTimeout());
-        int pages = initialPages();
-        long started = System.nanoTime();
-        long rowsThisRun = 0;
-        long pagesThisRun = 0;
-        boolean isolate = false;
+        pages = initialPages();
+        started = System.nanoTime();
         while (true) {
             String pause = Throttle.pauseReason(c, tuning);
             if (pause != null) {
@@ -82,66 +87,81 @@ final class ShardCopy {
                 Backfiller.sleep(tuning.pausePoll());
                 continue;
             }
-            long t0 = System.nanoTime();
-            c.setAutoCommit(false);
-            try {
-                setLocal(lockTimeout);
-                Range range = read();
-                if (range == null) {
-                    c.rollback();
-                    return Outcome.RESTART; // another worker found the source rewritten and started the entry over
-                }
-                if (range.done()) {
-                    c.commit();
-                    return Outcome.DONE;
-                }
-                if (!BackfillLayout.measure(c, entry, 1).storage().equals(layout.storage())) {
-                    // VACUUM FULL, CLUSTER, TRUNCATE or a repack gave the rows new places: walk the new storage.
-                    BackfillLayout.forget(c, ledger, plan, entry);
-                    c.commit();
-                    return Outcome.RESTART;
-                }
-                long end = Math.min(range.next() + pages, range.end());
-                listener.at(Backfiller.Point.BEFORE_BATCH, entry.index(), shard);
-                RowIsolation.Written written = isolate
-                        ? new RowIsolation(c, entry, plan, derivedTypes).copy(range.next(), end)
-                        : new RowIsolation.Written(write(range.next(), end, mode), 0);
-                listener.at(Backfiller.Point.AFTER_WRITE, entry.index(), shard);
-                double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
-                rowsThisRun += written.rows();
-                pagesThisRun += end - range.next();
-                record(range, end, written, pages, rowsThisRun / seconds, pagesThisRun / seconds,
-                        (System.nanoTime() - t0) / 1e6, isolate ? "isolated" : null);
-                c.commit();
-                listener.at(Backfiller.Point.AFTER_COMMIT, entry.index(), shard);
-                listener.batch(entry.index(), shard, rowsThisRun, pagesThisRun, pages);
-                isolate = false;
-                settle();
-                if (end >= range.end()) {
-                    return Outcome.DONE;
-                }
-                if (tuning.batchSize() == null) {
-                    pages = adapt(pages, Duration.ofNanos(System.nanoTime() - t0));
-                }
-                rateLimit(rowsThisRun, started);
-            } catch (SQLException e) {
-                c.rollback();
-                String state = e.getSQLState();
-                if (Sql.UNIQUE_VIOLATION.equals(state) && !isolate && mode != BackfillSql.Mode.ON_CONFLICT) {
-                    escalate(); // a trigger wrote one of these keys meanwhile: redo the batch skipping it
-                } else if (Sql.LOCK_NOT_AVAILABLE.equals(state) || Sql.DEADLOCK.equals(state)
-                        || Sql.SERIALIZATION_FAILURE.equals(state)) {
-                    Backfiller.sleep(Duration.ofMillis(50 + (long) (Math.random() * 200)));
-                } else if (Sql.isRowError(state) && !isolate) {
-                    isolate = true; // find the rows that raise; the others are copied
-                } else {
-                    throw e;
-                }
-            } finally {
-                if (!c.getAutoCommit()) {
-                    c.setAutoCommit(true);
-                }
+            Outcome done = batch(lockTimeout);
+            if (done != null) {
+                return done;
             }
+        }
+    }
+
+    /** One batch in its own transaction: DONE or RESTART when the range needs no more, else null. */
+    private Outcome batch(String lockTimeout) throws SQLException, EngineException {
+        long t0 = System.nanoTime();
+        c.setAutoCommit(false);
+        try {
+            setLocal(lockTimeout);
+            Range range = read();
+            if (range == null) {
+                c.rollback();
+                return Outcome.RESTART; // another worker found the source rewritten and started the entry over
+            }
+            if (range.done()) {
+                c.commit();
+                return Outcome.DONE;
+            }
+            if (!BackfillLayout.measure(c, entry, 1).storage().equals(layout.storage())) {
+                // VACUUM FULL, CLUSTER, TRUNCATE or a repack gave the rows new places: walk the new storage.
+                BackfillLayout.forget(c, ledger, plan, entry);
+                c.commit();
+                return Outcome.RESTART;
+            }
+            long end = Math.min(range.next() + pages, range.end());
+            listener.at(Backfiller.Point.BEFORE_BATCH, entry.index(), shard);
+            RowIsolation.Written written = isolate
+                    ? new RowIsolation(c, entry, plan, derivedTypes).copy(range.next(), end)
+                    : new RowIsolation.Written(write(range.next(), end, mode), 0);
+            listener.at(Backfiller.Point.AFTER_WRITE, entry.index(), shard);
+            double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
+            rowsThisRun += written.rows();
+            pagesThisRun += end - range.next();
+            record(range, end, written, pages, rowsThisRun / seconds, pagesThisRun / seconds,
+                    (System.nanoTime() - t0) / 1e6, isolate ? "isolated" : null);
+            c.commit();
+            listener.at(Backfiller.Point.AFTER_COMMIT, entry.index(), shard);
+            listener.batch(entry.index(), shard, rowsThisRun, pagesThisRun, pages);
+            isolate = false;
+            settle();
+            if (end >= range.end()) {
+                return Outcome.DONE;
+            }
+            if (tuning.batchSize() == null) {
+                pages = adapt(pages, Duration.ofNanos(System.nanoTime() - t0));
+            }
+            rateLimit(rowsThisRun, started);
+            return null;
+        } catch (SQLException e) {
+            c.rollback();
+            recover(e);
+            return null;
+        } finally {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** What a failed batch does next: skip keys a trigger wrote, wait out a lock, isolate a row that raises. */
+    private void recover(SQLException e) throws SQLException, EngineException {
+        String state = e.getSQLState();
+        if (Sql.UNIQUE_VIOLATION.equals(state) && !isolate && mode != BackfillSql.Mode.ON_CONFLICT) {
+            escalate(); // a trigger wrote one of these keys meanwhile: redo the batch skipping it
+        } else if (Sql.LOCK_NOT_AVAILABLE.equals(state) || Sql.DEADLOCK.equals(state)
+                || Sql.SERIALIZATION_FAILURE.equals(state)) {
+            Backfiller.sleep(Duration.ofMillis(50 + (long) (Math.random() * 200)));
+        } else if (Sql.isRowError(state) && !isolate) {
+            isolate = true; // find the rows that raise; the others are copied
+        } else {
+            throw e;
         }
     }
 
@@ -179,7 +199,7 @@ final class ShardCopy {
 
     private Range read() throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT next_page, end_page, done, batches FROM "
-                + ledger.table("backfill_shards") + " WHERE migration = ? AND entry = ? AND shard = ? FOR UPDATE NOWAIT")) {
+                + ledger.table(TrackingSql.BACKFILL_SHARDS) + " WHERE migration = ? AND entry = ? AND shard = ? FOR UPDATE NOWAIT")) {
             ps.setString(1, plan.key());
             ps.setInt(2, entry.index());
             ps.setInt(3, shard);
@@ -191,7 +211,7 @@ final class ShardCopy {
 
     private void record(Range range, long end, RowIsolation.Written written, int pages, double rowsPerSecond,
                         double pagesPerSecond, double tookMillis, String modeLabel) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("backfill_shards") + " SET next_page = ?, "
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.BACKFILL_SHARDS) + " SET next_page = ?, "
                 + "rows_written = rows_written + ?, failed_rows = failed_rows + ?, batches = batches + 1, batch_pages = ?, "
                 + "rows_per_second = ?, pages_per_second = ?, throttled_reason = NULL, done = ?, updated_at = now() "
                 + "WHERE migration = ? AND entry = ? AND shard = ?")) {
@@ -207,7 +227,7 @@ final class ShardCopy {
             ps.setInt(10, shard);
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("backfill_batch_log")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.BACKFILL_BATCH_LOG)
                 + " (migration, entry, shard, batch, first_page, end_page, written, mode, took_ms) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, plan.key());
@@ -225,7 +245,7 @@ final class ShardCopy {
     }
 
     private void recordPause(String reason) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("backfill_shards")
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.BACKFILL_SHARDS)
                 + " SET throttled_reason = ?, rows_per_second = 0, pages_per_second = 0, updated_at = now() "
                 + "WHERE migration = ? AND entry = ? AND shard = ?")) {
             ps.setString(1, reason);

@@ -12,6 +12,7 @@ public final class Sql {
     static final String DEADLOCK = "40P01";
     static final String INVALID_PASSWORD = "28P01";
     static final String INVALID_AUTHORIZATION = "28000";
+    static final String INVALID_CATALOG_NAME = "3D000";
 
     static final String READ_ONLY_TRANSACTION = "25006";
     static final String SYNC_DOES_NOT_FIT = dev.tandem.plan.SyncChecks.SQLSTATE;

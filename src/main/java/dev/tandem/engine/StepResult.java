@@ -1,6 +1,6 @@
 package dev.tandem.engine;
 
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 
 import java.time.Duration;
 

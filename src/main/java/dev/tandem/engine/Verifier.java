@@ -1,5 +1,6 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
@@ -8,9 +9,7 @@ import dev.tandem.plan.VerifySql;
 import dev.tandem.plan.VerifyTuning;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,7 +59,7 @@ public final class Verifier {
         try (Connection c = target.connect("tandem-progress")) {
             return state(c, plan.key(), ledger);
         } catch (SQLException e) {
-            throw new EngineException(EngineException.DATABASE_UNAVAILABLE, true, target.redact(e.getMessage()), e);
+            throw new EngineException(Reason.DatabaseUnavailable, target.redact(e.getMessage()), e);
         }
     }
 
@@ -117,7 +116,7 @@ public final class Verifier {
                 t.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new EngineException(EngineException.DATABASE_UNAVAILABLE, true, "verification interrupted");
+                throw new EngineException(Reason.DatabaseUnavailable, "verification interrupted");
             }
         }
     }
@@ -146,8 +145,8 @@ public final class Verifier {
             }
             return state(c, plan.key(), ledger);
         } catch (SQLException e) {
-            throw new EngineException(Sql.isConnectionError(e.getSQLState()) ? EngineException.DATABASE_UNAVAILABLE
-                    : EngineException.SQL_ERROR, Sql.isConnectionError(e.getSQLState()),
+            throw new EngineException(Sql.isConnectionError(e.getSQLState()) ? Reason.DatabaseUnavailable
+                    : Reason.SqlError,
                     "verification of " + plan.key() + ": " + target.redact(e.getMessage()), e);
         }
     }
@@ -192,34 +191,26 @@ public final class Verifier {
         }
     }
 
-    /** Runs the user's checks read-only; returns whether one could not run. */
+    /**
+     * Runs the user's checks read-only, each as a subquery that must return exactly one boolean
+     * ({@link CheckRun}); returns whether one gave no answer (could not run, or returned no boolean).
+     */
     private boolean runChecks(Connection c, MigrationPlan plan, List<String> failed) throws SQLException {
         boolean errored = false;
         String timeout = Durations.toPostgres(settings.statementTimeout());
         for (PlannedCheck check : plan.checks()) {
-            Object value;
+            CheckRun run;
             try {
-                value = ChunkComparison.inSnapshot(c, timeout, ChunkComparison.Plans.FREE, () -> {
-                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(check.sql())) {
-                        return rs.next() ? rs.getObject(1) : null;
-                    }
-                });
+                run = ChunkComparison.inSnapshot(c, timeout, ChunkComparison.Plans.FREE, () -> CheckRun.run(c, check));
             } catch (SQLException e) {
                 if (Sql.isConnectionError(e.getSQLState())) {
                     throw e;
                 }
-                errored = true;
-                failed.add(check.name() + ": could not run (" + e.getSQLState() + " " + target.redact(e.getMessage()) + ")");
-                continue;
+                run = CheckRun.failed(check, e, Durations.format(settings.statementTimeout()), target);
             }
-            if (value instanceof Boolean b) {
-                if (!b) {
-                    failed.add(check.name() + ": returned false");
-                }
-            } else {
-                errored = true;
-                failed.add(check.name() + ": returned " + (value == null ? "no value" : "'" + value + "'")
-                        + ", not true or false");
+            if (!run.passed()) {
+                failed.add(run.message());
+                errored |= !run.answered();
             }
         }
         return errored;

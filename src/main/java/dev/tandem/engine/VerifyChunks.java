@@ -2,6 +2,7 @@ package dev.tandem.engine;
 
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.MigrationPlan;
+import dev.tandem.plan.TrackingSql;
 import dev.tandem.plan.VerifySql;
 
 import java.sql.Array;
@@ -45,7 +46,7 @@ final class VerifyChunks {
     static void prepare(Connection c, Ledger ledger, MigrationPlan plan, int pass, VerifySql q, int chunkSize,
                         int workers) throws SQLException, EngineException {
         CompiledSync entry = q.entry();
-        String progress = ledger.table("verify_progress");
+        String progress = ledger.table(TrackingSql.VERIFY_PROGRESS);
         Transactions.inTransaction(c, () -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + progress + " (migration, pass, entry) "
                     + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
@@ -87,7 +88,7 @@ final class VerifyChunks {
         String b = "b.\"tandem_bound\"";
         String n = "b.\"tandem_n\"";
         String sql = "WITH b AS MATERIALIZED (" + q.chunkBounds(after != null) + ") INSERT INTO "
-                + ledger.table("verify_chunks") + " (migration, pass, entry, chunk, lower_key, upper_key) "
+                + ledger.table(TrackingSql.VERIFY_CHUNKS) + " (migration, pass, entry, chunk, lower_key, upper_key) "
                 + "SELECT ?, ?, ?, x.chunk, coalesce(x.lower_key, CAST(? AS text[])), x.upper_key FROM ("
                 + "SELECT " + n + " - 1 AS chunk, lag(" + b + ") OVER (ORDER BY " + n + ") AS lower_key, " + b
                 + " AS upper_key FROM b UNION ALL SELECT (SELECT count(*) FROM b)::int, (SELECT " + b + " FROM b ORDER BY "
@@ -109,7 +110,7 @@ final class VerifyChunks {
     /** One chunk for the whole entry. */
     private static int insertWhole(Connection c, Ledger ledger, MigrationPlan plan, int pass, CompiledSync entry)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("verify_chunks")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.VERIFY_CHUNKS)
                 + " (migration, pass, entry, chunk) VALUES (?, ?, ?, 0)")) {
             bindEntry(ps, 1, plan, pass, entry);
             return ps.executeUpdate();
@@ -120,7 +121,7 @@ final class VerifyChunks {
     static Bounds next(Connection c, Ledger ledger, MigrationPlan plan, int pass, CompiledSync entry, int worker,
                        int workers, int after) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT chunk, lower_key, upper_key FROM "
-                + ledger.table("verify_chunks") + " WHERE migration = ? AND pass = ? AND entry = ? AND chunk > ? "
+                + ledger.table(TrackingSql.VERIFY_CHUNKS) + " WHERE migration = ? AND pass = ? AND entry = ? AND chunk > ? "
                 + "AND NOT done AND (chunk + ?) % ? = ? ORDER BY chunk LIMIT 1")) {
             int p = bindEntry(ps, 1, plan, pass, entry);
             ps.setInt(p++, after);
@@ -135,9 +136,9 @@ final class VerifyChunks {
 
     /** Whether every entry of the pass is cut and every chunk compared. */
     static boolean complete(Connection c, Ledger ledger, MigrationPlan plan, int pass) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM " + ledger.table("verify_progress")
+        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM " + ledger.table(TrackingSql.VERIFY_PROGRESS)
                 + " WHERE migration = ? AND pass = ? AND (done OR chunks_planned IS NOT NULL)) = ? AND NOT EXISTS "
-                + "(SELECT 1 FROM " + ledger.table("verify_chunks") + " WHERE migration = ? AND pass = ? AND NOT done)")) {
+                + "(SELECT 1 FROM " + ledger.table(TrackingSql.VERIFY_CHUNKS) + " WHERE migration = ? AND pass = ? AND NOT done)")) {
             ps.setString(1, plan.key());
             ps.setInt(2, pass);
             ps.setInt(3, plan.sync().size());
@@ -152,7 +153,7 @@ final class VerifyChunks {
 
     /** Forgets a finished pass's chunks: only an unfinished pass needs them. */
     static void forget(Connection c, Ledger ledger, String key, int pass) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.table("verify_chunks")
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.table(TrackingSql.VERIFY_CHUNKS)
                 + " WHERE migration = ? AND pass = ?")) {
             ps.setString(1, key);
             ps.setInt(2, pass);

@@ -1,8 +1,10 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.MigrationPlan;
-import dev.tandem.plan.Step;
+import dev.tandem.plan.TrackingSql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,17 +43,17 @@ final class VerifyRecords {
             ledger.lock(c, plan.key() + "#verify");
             LedgerState state = ledger.read(c, plan.key());
             if (!state.applied(Step.BACKFILL)) {
-                throw new EngineException(EngineException.STEP_ORDER, false,
+                throw new EngineException(Reason.StepOutOfOrder,
                         "cannot verify " + plan.key() + " before the backfill has committed");
             }
             if (state.applied(Step.CUTOVER) || state.applied(Step.ROLLBACK)) {
-                throw new EngineException(EngineException.STEP_ORDER, false, plan.key() + " has "
+                throw new EngineException(Reason.StepOutOfOrder, plan.key() + " has "
                         + (state.applied(Step.CUTOVER) ? "cut over" : "rolled back") + "; there is nothing left to verify");
             }
             Integer latest = null;
             boolean latestFinished = true;
             try (PreparedStatement ps = c.prepareStatement("SELECT pass, finished_at IS NOT NULL FROM "
-                    + ledger.table("verify_passes") + " WHERE migration = ? ORDER BY pass DESC LIMIT 1")) {
+                    + ledger.table(TrackingSql.VERIFY_PASSES) + " WHERE migration = ? ORDER BY pass DESC LIMIT 1")) {
                 ps.setString(1, plan.key());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
@@ -65,7 +67,7 @@ final class VerifyRecords {
             }
             int expected = latest == null ? 1 : latest + 1;
             if (pass != expected || !latestFinished) {
-                throw new EngineException(EngineException.STEP_ORDER, false, "verification pass " + pass + " of "
+                throw new EngineException(Reason.StepOutOfOrder, "verification pass " + pass + " of "
                         + plan.key() + " cannot start: " + (latestFinished ? "the next pass is " + expected
                         : "pass " + latest + " has not finished"));
             }
@@ -80,7 +82,7 @@ final class VerifyRecords {
         for (CompiledSync entry : plan.sync()) {
             estimate += Catalog.estimate(c, entry);
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("verify_passes")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.VERIFY_PASSES)
                 + " (migration, pass, retry_token, rows_estimate, runner) VALUES (?, ?, ?, ?, ?)")) {
             ps.setString(1, plan.key());
             ps.setInt(2, pass);
@@ -99,10 +101,10 @@ final class VerifyRecords {
             throws SQLException, EngineException {
         return Transactions.inTransaction(c, () -> {
             if (cutOver(c, plan.key())) {
-                throw new EngineException(EngineException.STEP_ORDER, false, plan.key()
+                throw new EngineException(Reason.StepOutOfOrder, plan.key()
                         + " cut over while verification pass " + pass + " ran; the pass stops");
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("verify_chunks")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_CHUNKS)
                     + " SET done = true, rows_walked = ?, done_at = now() WHERE migration = ? AND pass = ? AND entry = ? "
                     + "AND chunk = ? AND NOT done")) {
                 ps.setLong(1, chunk.walked);
@@ -112,14 +114,14 @@ final class VerifyRecords {
                 }
             }
             int stored = chunk.mismatches.isEmpty() ? 0 : storeMismatches(c, plan, pass, entry, chunk);
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("verify_passes")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PASSES)
                     + " SET recorded = recorded + ?, updated_at = now() WHERE migration = ? AND pass = ?")) {
                 ps.setInt(1, stored);
                 ps.setString(2, plan.key());
                 ps.setInt(3, pass);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("verify_progress")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PROGRESS)
                     + " SET rows_walked = rows_walked + ?, rows_checked = rows_checked + ?, chunks = chunks + 1, "
                     + "missing = missing + ?, extra = extra + ?, different = different + ?, updated_at = now() "
                     + "WHERE migration = ? AND pass = ? AND entry = ?")) {
@@ -139,7 +141,7 @@ final class VerifyRecords {
     private int storeMismatches(Connection c, MigrationPlan plan, int pass, CompiledSync entry, ChunkResult chunk)
             throws SQLException {
         int recorded;
-        try (PreparedStatement ps = c.prepareStatement("SELECT recorded FROM " + ledger.table("verify_passes")
+        try (PreparedStatement ps = c.prepareStatement("SELECT recorded FROM " + ledger.table(TrackingSql.VERIFY_PASSES)
                 + " WHERE migration = ? AND pass = ? FOR UPDATE")) {
             ps.setString(1, plan.key());
             ps.setInt(2, pass);
@@ -153,7 +155,7 @@ final class VerifyRecords {
         if (stored.isEmpty()) {
             return 0;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table("verify_mismatches")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.VERIFY_MISMATCHES)
                 + " (migration, pass, entry, entry_name, kind, key, old_row, new_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 + "ON CONFLICT DO NOTHING")) {
             for (ChunkResult.Mismatch m : stored) {
@@ -173,7 +175,7 @@ final class VerifyRecords {
     /** Whether the pass has ended. */
     boolean finished(Connection c, String key, int pass) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT finished_at IS NOT NULL FROM "
-                + ledger.table("verify_passes") + " WHERE migration = ? AND pass = ?")) {
+                + ledger.table(TrackingSql.VERIFY_PASSES) + " WHERE migration = ? AND pass = ?")) {
             ps.setString(1, key);
             ps.setInt(2, pass);
             try (ResultSet rs = ps.executeQuery()) {
@@ -183,7 +185,7 @@ final class VerifyRecords {
     }
 
     boolean cutOver(Connection c, String key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + ledger.table("steps")
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM " + ledger.table(TrackingSql.STEPS)
                 + " WHERE migration = ? AND step = ?)")) {
             ps.setString(1, key);
             ps.setString(2, Step.CUTOVER.key());
@@ -203,7 +205,7 @@ final class VerifyRecords {
             throws SQLException, EngineException {
         Transactions.inTransaction(c, () -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT finished_at IS NOT NULL FROM "
-                    + ledger.table("verify_passes") + " WHERE migration = ? AND pass = ? FOR UPDATE")) {
+                    + ledger.table(TrackingSql.VERIFY_PASSES) + " WHERE migration = ? AND pass = ? FOR UPDATE")) {
                 ps.setString(1, plan.key());
                 ps.setInt(2, pass);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -217,7 +219,7 @@ final class VerifyRecords {
             String result = s.mismatches() > 0 || checksFalse ? VerifyState.FAILED
                     : errored ? VerifyState.INCONCLUSIVE : VerifyState.PASSED;
             boolean revoked = !VerifyState.PASSED.equals(result) && ledger.revokeVerified(c, plan.key());
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("verify_passes")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PASSES)
                     + " SET finished_at = now(), updated_at = now(), result = ?, failed_checks = ?, message = ? "
                     + "WHERE migration = ? AND pass = ? AND finished_at IS NULL")) {
                 ps.setString(1, result);
@@ -228,7 +230,7 @@ final class VerifyRecords {
                 ps.setInt(5, pass);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table("verify_progress")
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PROGRESS)
                     + " SET done = true WHERE migration = ? AND pass = ?")) {
                 ps.setString(1, plan.key());
                 ps.setInt(2, pass);
@@ -250,12 +252,12 @@ final class VerifyRecords {
 
     /** The latest pass of a migration, as the tracking schema has it. */
     static VerifyState state(Connection c, String key, Ledger ledger) throws SQLException {
-        if (!ledger.exists(c, "verify_passes")) {
+        if (!ledger.exists(c, TrackingSql.VERIFY_PASSES)) {
             return VerifyState.none();
         }
         PassRow p;
         try (PreparedStatement ps = c.prepareStatement("SELECT pass, finished_at IS NULL, result, retry_token, started_at, "
-                + "finished_at, updated_at, rows_estimate, failed_checks, message FROM " + ledger.table("verify_passes")
+                + "finished_at, updated_at, rows_estimate, failed_checks, message FROM " + ledger.table(TrackingSql.VERIFY_PASSES)
                 + " WHERE migration = ? ORDER BY pass DESC LIMIT 1")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
@@ -280,7 +282,7 @@ final class VerifyRecords {
         long[] sums = new long[6];
         try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(rows_walked), 0), coalesce(sum(rows_checked), 0), "
                 + "coalesce(sum(chunks), 0), coalesce(sum(missing), 0), coalesce(sum(extra), 0), coalesce(sum(different), 0) "
-                + "FROM " + ledger.table("verify_progress") + " WHERE migration = ? AND pass = ?")) {
+                + "FROM " + ledger.table(TrackingSql.VERIFY_PROGRESS) + " WHERE migration = ? AND pass = ?")) {
             ps.setString(1, key);
             ps.setInt(2, pass);
             try (ResultSet rs = ps.executeQuery()) {
@@ -296,7 +298,7 @@ final class VerifyRecords {
     private static List<String> samples(Connection c, String key, int pass, Ledger ledger) throws SQLException {
         List<String> samples = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT entry_name || ' ' || kind || ' ' || key FROM "
-                + ledger.table("verify_mismatches") + " WHERE migration = ? AND pass = ? ORDER BY seq LIMIT " + SAMPLES)) {
+                + ledger.table(TrackingSql.VERIFY_MISMATCHES) + " WHERE migration = ? AND pass = ? ORDER BY seq LIMIT " + SAMPLES)) {
             ps.setString(1, key);
             ps.setInt(2, pass);
             try (ResultSet rs = ps.executeQuery()) {
@@ -311,7 +313,7 @@ final class VerifyRecords {
     /** Finished passes in a row, newest first, that passed. */
     private static int consecutivePassed(Connection c, String key, Ledger ledger) throws SQLException {
         int consecutive = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT result FROM " + ledger.table("verify_passes")
+        try (PreparedStatement ps = c.prepareStatement("SELECT result FROM " + ledger.table(TrackingSql.VERIFY_PASSES)
                 + " WHERE migration = ? AND finished_at IS NOT NULL ORDER BY pass DESC")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {

@@ -1,5 +1,7 @@
 package dev.tandem.operator;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.engine.ConnectionKeys;
 import dev.tandem.engine.DatabaseTarget;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -21,28 +23,28 @@ public final class CredentialsResolver {
 
     /** A Secret that cannot be used; the message names the Secret and the key. */
     public static final class CredentialsException extends Exception {
-        private final String reason;
+        private final Reason reason;
 
-        public CredentialsException(String reason, String message) {
+        public CredentialsException(Reason reason, String message) {
             super(message);
             this.reason = reason;
         }
 
-        public String reason() {
+        public Reason reason() {
             return reason;
         }
     }
 
     public static DatabaseTarget resolve(Secret secret, String namespace, String name) throws CredentialsException {
         if (secret == null) {
-            throw new CredentialsException(Names.Reasons.SECRET_NOT_FOUND, "Secret " + namespace + "/" + name
+            throw new CredentialsException(Reason.SecretNotFound, "Secret " + namespace + "/" + name
                     + " (spec.database.secretRef.name) not found; create it with key jdbc-uri, uri, or host, port, "
                     + "dbname, user and password");
         }
         try {
             return ConnectionKeys.resolve(decode(secret), "Secret " + namespace + "/" + name);
         } catch (IllegalArgumentException e) {
-            throw new CredentialsException(Names.Reasons.SECRET_KEY_MISSING, e.getMessage());
+            throw new CredentialsException(Reason.SecretKeyMissing, e.getMessage());
         }
     }
 

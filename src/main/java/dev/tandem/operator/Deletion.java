@@ -3,13 +3,14 @@ package dev.tandem.operator;
 import dev.tandem.api.v1alpha1.DeletionPolicy;
 import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.SchemaMigration;
-import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
 import dev.tandem.engine.LedgerState;
 import dev.tandem.engine.MigrationEngine;
-import dev.tandem.operator.handlers.HandlerResult;
-import dev.tandem.operator.handlers.PhaseHandlers;
-import dev.tandem.operator.handlers.StepContext;
+import dev.tandem.api.v1alpha1.EventReason;
+import dev.tandem.api.v1alpha1.Step;
+import dev.tandem.engine.conductor.Conductor;
+import dev.tandem.engine.conductor.Outcome;
+import dev.tandem.engine.conductor.StepRequest;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -27,14 +28,12 @@ import java.time.Duration;
 public class Deletion {
     static final Duration RECHECK_DELETION = Duration.ofSeconds(30);
 
-    private final PhaseHandlers handlers;
     private final EventRecorder events;
-    private final EngineFactory engines;
+    private final DatabaseConnector databases;
 
-    public Deletion(PhaseHandlers handlers, EventRecorder events, EngineFactory engines) {
-        this.handlers = handlers;
+    public Deletion(EventRecorder events, DatabaseConnector databases) {
         this.events = events;
-        this.engines = engines;
+        this.databases = databases;
     }
 
     public DeleteControl cleanup(SchemaMigration m, Secret secret) {
@@ -44,25 +43,23 @@ public class Deletion {
         }
         String blocked = "; deletion waits (set spec.deletionPolicy: Retain to delete without rolling back)";
         try {
-            DatabaseTarget target = CredentialsResolver.resolve(secret,
-                    m.getMetadata().getNamespace(), m.getSpec().getDatabase().getSecretRef().getName());
-            MigrationEngine engine = engines.create(target, m.getSpec());
+            MigrationEngine engine = databases.engine(m, secret);
             MigrationPlan plan = Planner.plan(m);
             LedgerState ledger = engine.state(plan.key());
-            if (ledger.pastPointOfNoReturn() || !ledger.started() || ledger.applied(dev.tandem.plan.Step.ROLLBACK)) {
+            if (ledger.pastPointOfNoReturn() || !ledger.started() || ledger.applied(Step.ROLLBACK)) {
                 events.record(m, EventReason.DeletionRetained, ledger.pastPointOfNoReturn()
                         ? "past the point of no return: deletionPolicy RollBack cannot apply, the database is left as it is"
                         : "nothing to roll back");
                 return DeleteControl.defaultDelete();
             }
-            HandlerResult result = handlers.forPhase(Phase.RolledBack)
-                    .handle(new StepContext(m.getMetadata().getUid(), plan, engine));
-            if (result instanceof HandlerResult.Advanced) {
+            Outcome result = new Conductor(engine).advance(Phase.RolledBack,
+                    StepRequest.ledgeredOnly(m.getMetadata().getUid(), plan));
+            if (result instanceof Outcome.Advanced) {
                 events.record(m, EventReason.DeletionRolledBack, "rolled back before deletion (deletionPolicy RollBack)");
                 return DeleteControl.defaultDelete();
             }
-            String why = result instanceof HandlerResult.Failed f ? f.message()
-                    : result instanceof HandlerResult.Retry r ? r.message() : "rollback not finished";
+            String why = result instanceof Outcome.Failed f ? f.message()
+                    : result instanceof Outcome.Retry r ? r.message() : "rollback not finished";
             events.record(m, EventReason.DeletionBlocked, "rollback before deletion failed: " + why + blocked);
         } catch (CredentialsResolver.CredentialsException | EngineException e) {
             events.record(m, EventReason.DeletionBlocked, "cannot roll back: " + e.getMessage() + blocked);

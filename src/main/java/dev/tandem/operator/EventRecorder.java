@@ -1,6 +1,9 @@
 package dev.tandem.operator;
 
+import dev.tandem.api.v1alpha1.EventReason;
+
 import dev.tandem.api.v1alpha1.SchemaMigration;
+import dev.tandem.engine.Redaction;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,7 +29,8 @@ public class EventRecorder {
         this.clock = clock;
     }
 
-    public void record(SchemaMigration m, EventReason reason, String message) {
+    public void record(SchemaMigration m, EventReason reason, String rawMessage) {
+        String message = Redaction.scrub(rawMessage);
         String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.SECONDS));
         String name = m.getMetadata().getName() + "." + Long.toHexString(System.currentTimeMillis())
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000));

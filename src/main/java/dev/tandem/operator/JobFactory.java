@@ -2,11 +2,14 @@ package dev.tandem.operator;
 
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.engine.ConnectionKeys;
-import dev.tandem.operator.handlers.Jobs;
+import dev.tandem.engine.conductor.Workers;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.VerifyTuning;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ResourceClaim;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -24,12 +27,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Builds and follows a migration's Jobs: the backfill ({@code tandem backfill}, one per plan) and
  * the verification passes ({@code tandem verify}, one per pass). Both are Indexed Jobs with one
  * pod per worker (backfill.parallelism, verify.parallelism). Each runs the operator's own
- * image, reads the plan from the plan ConfigMap and the connection from the Secret as TANDEM_DB_*
+ * image (pulled with the operator's imagePullSecrets and pull policy, as the chart configures them),
+ * reads the plan from the plan ConfigMap and the connection from the Secret as TANDEM_DB_*
  * variables, has no service-account token, runs non-root with a read-only root file system and
  * all capabilities dropped. Create-only: a new plan or pass gets a new Job; only
  * {@code spec.suspend} of an existing Job is ever changed.
@@ -44,25 +49,41 @@ public class JobFactory {
 
     private final KubernetesClient client;
     private final String image;
+    private final String pullPolicy;
+    private final List<LocalObjectReference> pullSecrets;
 
+    /**
+     * @param image       the operator's own image, which the Jobs run (TANDEM_IMAGE, set by the chart)
+     * @param pullPolicy  the Job containers' imagePullPolicy (TANDEM_IMAGE_PULL_POLICY, the chart's image.pullPolicy);
+     *                    empty: Kubernetes' default
+     * @param pullSecrets Secrets the Job pods pull the image with (TANDEM_IMAGE_PULL_SECRETS, comma-separated names,
+     *                    the chart's imagePullSecrets). Each must exist in the migration's namespace.
+     */
     public JobFactory(KubernetesClient client,
-                      @ConfigProperty(name = "tandem.image", defaultValue = "ghcr.io/tandem-dev/tandem:0.1.0") String image) {
+                      @ConfigProperty(name = "tandem.image", defaultValue = "ghcr.io/tandem-dev/tandem:0.1.0") String image,
+                      @ConfigProperty(name = "tandem.image-pull-policy") Optional<String> pullPolicy,
+                      @ConfigProperty(name = "tandem.image-pull-secrets") Optional<List<String>> pullSecrets) {
         this.client = client;
         this.image = image;
+        this.pullPolicy = pullPolicy.map(String::trim).filter(p -> !p.isEmpty()).orElse(null);
+        this.pullSecrets = pullSecrets.orElse(List.of()).stream().map(String::trim).filter(n -> !n.isEmpty()).distinct()
+                .map(LocalObjectReference::new).toList();
     }
 
-    /** The Job port of one migration, for one reconcile. */
-    public Jobs forMigration(SchemaMigration m, Secret secret) {
-        return new Jobs() {
+    static final String RETRY_HINT = "delete the Job to start a new one";
+
+    /** The migration's workers as Jobs, for one reconcile. */
+    public Workers forMigration(SchemaMigration m, Secret secret) {
+        return new Workers() {
             @Override
-            public Job backfill(MigrationPlan plan, BackfillTuning tuning, boolean suspend) {
+            public Worker backfill(MigrationPlan plan, BackfillTuning tuning, boolean suspend) {
                 return ensure(m, build(m, secret, plan, BACKFILL, backfillJobName(m, plan), backfillArgs(m, plan, tuning),
                         Math.max(1, tuning.parallelism()), m.getSpec().getBackfill() == null ? null
                                 : m.getSpec().getBackfill().getResources(), suspend), suspend);
             }
 
             @Override
-            public Job verify(MigrationPlan plan, int pass, String retryToken, VerifyTuning tuning, boolean suspend) {
+            public Worker verify(MigrationPlan plan, int pass, String retryToken, VerifyTuning tuning, boolean suspend) {
                 List<String> args = new ArrayList<>(List.of(VERIFY, "--plan=" + PLAN_MOUNT + "/" + Names.PLAN_JSON_KEY,
                         "--plan-hash=" + plan.hash(), "--pass=" + pass, "--retry-token=" + (retryToken == null ? "" : retryToken),
                         "--tracking-schema=" + m.getSpec().getDatabase().effectiveTrackingSchema()));
@@ -93,8 +114,8 @@ public class JobFactory {
     /** Suspends every unfinished Job of the migration (the incident brake). */
     public void suspendAll(SchemaMigration m) {
         for (Job job : ownJobs(m)) {
-            Jobs.State state = state(m.getMetadata().getNamespace(), job).state();
-            if (state == Jobs.State.RUNNING) {
+            Workers.State state = state(m.getMetadata().getNamespace(), job).state();
+            if (state == Workers.State.RUNNING) {
                 client.batch().v1().jobs().inNamespace(m.getMetadata().getNamespace()).withName(job.getMetadata().getName())
                         .edit(j -> new JobBuilder(j).editSpec().withSuspend(true).endSpec().build());
             }
@@ -122,7 +143,7 @@ public class JobFactory {
         return args;
     }
 
-    private Jobs.Job ensure(SchemaMigration m, Job wanted, boolean suspend) {
+    private Workers.Worker ensure(SchemaMigration m, Job wanted, boolean suspend) {
         String ns = m.getMetadata().getNamespace();
         String name = wanted.getMetadata().getName();
         Job job = client.batch().v1().jobs().inNamespace(ns).withName(name).get();
@@ -164,11 +185,12 @@ public class JobFactory {
                 .withRestartPolicy("Never")
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
+                .withImagePullSecrets(pullSecrets)
                 .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(185L)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
                 .addNewContainer()
-                .withName(component).withImage(image).withArgs(args).withEnv(env)
-                .withResources(resources)
+                .withName(component).withImage(image).withImagePullPolicy(pullPolicy).withArgs(args).withEnv(env)
+                .withResources(withoutClaims(resources))
                 .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
                 .withRunAsNonRoot(true).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
                 .addNewVolumeMount().withName("plan").withMountPath(PLAN_MOUNT).withReadOnly(true).endVolumeMount()
@@ -183,20 +205,26 @@ public class JobFactory {
                 .build();
     }
 
-    private Jobs.Job state(String ns, Job job) {
+    /** Limits and requests only: the Jobs declare no pod-level resource claims for a container to use. */
+    private static ResourceRequirements withoutClaims(ResourceRequirements resources) {
+        return resources == null ? null
+                : new ResourceRequirementsBuilder(resources).withClaims((List<ResourceClaim>) null).build();
+    }
+
+    private Workers.Worker state(String ns, Job job) {
         String name = job.getMetadata().getName();
         if (job.getStatus() != null && job.getStatus().getConditions() != null) {
             for (JobCondition c : job.getStatus().getConditions()) {
                 if ("True".equals(c.getStatus()) && ("Failed".equals(c.getType()))) {
-                    return new Jobs.Job(name, Jobs.State.FAILED, podFailure(ns, name, c));
+                    return new Workers.Worker(name, Workers.State.FAILED, podFailure(ns, name, c), null, RETRY_HINT);
                 }
                 if ("True".equals(c.getStatus()) && "Complete".equals(c.getType())) {
-                    return new Jobs.Job(name, Jobs.State.SUCCEEDED, null);
+                    return new Workers.Worker(name, Workers.State.SUCCEEDED, null, null, RETRY_HINT);
                 }
             }
         }
-        return new Jobs.Job(name, Boolean.TRUE.equals(job.getSpec().getSuspend()) ? Jobs.State.SUSPENDED
-                : Jobs.State.RUNNING, null);
+        return new Workers.Worker(name, Boolean.TRUE.equals(job.getSpec().getSuspend()) ? Workers.State.SUSPENDED
+                : Workers.State.RUNNING, null, null, RETRY_HINT);
     }
 
     /** The reason of the last failed pod of the Job, else the Job's own condition. */

@@ -48,7 +48,10 @@ public final class Names {
         public static final String CONTRACTED = "Contracted";
     }
 
-    /** Condition reasons (besides the engine's error reasons, which are used as they are). */
+    /**
+     * Condition reasons of the normal course. Why a migration does not go on is a
+     * {@link dev.tandem.api.v1alpha1.Reason}.
+     */
     public static final class Reasons {
         private Reasons() {
         }
@@ -60,13 +63,6 @@ public final class Names {
         public static final String IDLE = "Idle";
         public static final String SUSPENDED = "Suspended";
         public static final String NOT_STALLED = "NotStalled";
-        public static final String INVALID_SPEC = "InvalidSpec";
-        public static final String SECRET_NOT_FOUND = "SecretNotFound";
-        public static final String SECRET_KEY_MISSING = "SecretKeyMissing";
-        public static final String PLAN_HASH_MISMATCH = "PlanHashMismatch";
-        public static final String SPEC_IMMUTABLE = "SpecImmutable";
-        public static final String TARGET_PHASE_BEHIND = "TargetPhaseBehind";
-        public static final String ROLLED_BACK_IS_FINAL = "RolledBackIsFinal";
         public static final String BEFORE_CUTOVER = "BeforePointOfNoReturn";
         public static final String ROLLED_BACK = "RolledBack";
         public static final String AWAITING_PROMOTION = "AwaitingPromotion";

@@ -1,18 +1,24 @@
 package dev.tandem.operator;
 
+import dev.tandem.engine.Redaction;
+import dev.tandem.api.v1alpha1.Reason;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.api.v1alpha1.BackfillStatus;
 import dev.tandem.api.v1alpha1.DatabaseStatus;
 import dev.tandem.api.v1alpha1.ErrorStatus;
 import dev.tandem.api.v1alpha1.HistoryEntry;
+import dev.tandem.api.v1alpha1.EventReason;
 import dev.tandem.api.v1alpha1.Phase;
+import dev.tandem.api.v1alpha1.Reason;
 import dev.tandem.api.v1alpha1.PlanStatus;
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
 import dev.tandem.engine.LedgerState;
+import dev.tandem.engine.conductor.Conductor;
+import dev.tandem.engine.conductor.Outcome;
 import dev.tandem.engine.VerifyState;
-import dev.tandem.api.v1alpha1.VerificationStatus;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.api.v1alpha1.StatusCondition;
 
 import java.time.Instant;
@@ -45,6 +51,8 @@ public final class StatusAggregator {
     private final Map<String, StatusCondition> conditions = new LinkedHashMap<>();
     private final long generation;
     private final String now;
+    /** The settled phase the ledger shows, once known. */
+    private Phase settled;
 
     public StatusAggregator(SchemaMigration migration, Instant now) {
         this.migration = migration;
@@ -71,7 +79,8 @@ public final class StatusAggregator {
         return status.getPhase();
     }
 
-    public void phase(Phase phase) {
+    /** Sets the phase as observed (the ledger's truth may jump ahead of a lost status). */
+    private void phase(Phase phase) {
         status.setPhase(phase);
         status.setStep(phase.stepLabel().isEmpty() ? null : phase.stepLabel());
     }
@@ -101,7 +110,7 @@ public final class StatusAggregator {
         if (ledger.pastPointOfNoReturn()) {
             status.setPointOfNoReturnTime(format(ledger.pointOfNoReturn() != null ? ledger.pointOfNoReturn()
                     : ledger.steps().get(Step.CUTOVER)));
-            condition(Names.Conditions.REVERSIBLE, false, dev.tandem.engine.EngineException.POINT_OF_NO_RETURN,
+            condition(Names.Conditions.REVERSIBLE, false, Reason.PointOfNoReturnPassed.name(),
                     "cutover committed; the migration can only go forward");
         } else if (rolledBack) {
             condition(Names.Conditions.REVERSIBLE, false, Names.Reasons.ROLLED_BACK, "the migration was rolled back");
@@ -109,23 +118,87 @@ public final class StatusAggregator {
             condition(Names.Conditions.REVERSIBLE, true, Names.Reasons.BEFORE_CUTOVER,
                     "before the point of no return: targetPhase RolledBack undoes the migration");
         }
+        settled = ledger.settledPhase();
         Phase current = status.getPhase();
-        boolean intentPending = current != null && current.isInFlight() && !ledger.applied(LedgerState.stepTo(current));
+        boolean intentPending = current != null && current.isInFlight() && !ledger.applied(current.step().orElseThrow());
         if (!intentPending && current != Phase.Failed) {
             phase(ledger.settledPhase());
         }
     }
 
+    /** An Event this reconcile earned. */
+    public record Event(EventReason reason, String message) {
+    }
+
+    private final List<Event> events = new ArrayList<>();
+
+    /** What one step of the conductor did. */
+    public void outcome(Outcome o, Instant at) {
+        if (o.verification() != null) {
+            verification(o.verification(), o instanceof Outcome.Waiting w ? w.worker() : null, null);
+        }
+        if (o instanceof Outcome.Advanced a) {
+            advanced(a.phase(), a.detail());
+            if (a.phase() == Phase.Backfilled && previous.getBackfill() != null) {
+                backfillDone();
+            }
+            events.add(new Event(a.phase() == Phase.CutOver ? EventReason.PointOfNoReturnPassed
+                    : EventReason.StepSucceeded, a.phase() + ": " + a.detail()));
+        } else if (o instanceof Outcome.Waiting w) {
+            waiting(w.message(), w.progress(), w.progress() == null ? null : w.worker());
+        } else if (o instanceof Outcome.Retry r) {
+            boolean same = previous.getLastError() != null && r.reason().name().equals(previous.getLastError().getReason());
+            retrying(r.reason(), r.message(), at.plus(r.retryIn()));
+            if (!same) {
+                events.add(new Event(EventReason.StepRetrying, r.message()));
+            }
+        } else if (o instanceof Outcome.Failed f) {
+            failed(f.reason(), f.message());
+        }
+    }
+
+    /** Waiting at Verified: the latest pass, and a re-verification running or failed. */
+    public void watch(Conductor.Watch w) {
+        verification(w.state(), w.worker(), w.nextRun());
+        if (w.failure() != null) {
+            stalled(Reason.VerifyJobFailed, w.failure());
+        } else if (w.worker() != null) {
+            note("re-verifying: " + w.state().describe());
+        }
+    }
+
+    /**
+     * The Events this reconcile earned: its steps, a new stall (with the Event of its reason), a
+     * migration newly awaiting promotion.
+     */
+    public List<Event> events() {
+        List<Event> out = new ArrayList<>(events);
+        SchemaMigrationStatus built = build();
+        if (newlyStalled() && built.getLastError() != null) {
+            out.add(new Event(Observed.reason(built.getLastError().getReason()).map(Reason::event)
+                    .orElse(EventReason.StepFailed), built.getMessage()));
+        }
+        if (becameTrue(Names.Conditions.AWAITING_PROMOTION)) {
+            out.add(new Event(EventReason.AwaitingPromotion, built.getMessage()));
+        }
+        return out;
+    }
+
     /** Records the intent to run a step: the in-flight phase and an open history entry. */
     public void intend(Phase inFlight, String planHash, String reference) {
+        if (settled != null && status.getPhase() != null && status.getPhase().isInFlight() && status.getPhase() != inFlight) {
+            phase(settled); // an intent never carried out is superseded: start from what the ledger says
+        }
+        move(inFlight);
         for (HistoryEntry open : history()) {
             if (open.getEnd() == null) {
                 open.setEnd(now);
                 open.setResult("Superseded");
             }
         }
-        phase(inFlight);
         status.setMessage(inFlight + ": step recorded as intended, running next");
+        events.add(new Event(EventReason.StepStarted, inFlight + ": running " + inFlight.step().orElseThrow().key()
+                + " of plan " + planHash));
         history().add(new HistoryEntry(inFlight.settled().name(), now, null, "Running", planHash, reference));
         trimHistory();
         reconciling(Names.Reasons.STEP_RUNNING, status.getMessage());
@@ -133,7 +206,17 @@ public final class StatusAggregator {
 
     /** A step committed. */
     public void advanced(Phase settled, String detail) {
-        phase(settled);
+        move(settled);
+        settled.step().ifPresent(step -> MILESTONES.forEach((type, milestone) -> {
+            if (milestone == step) {
+                condition(type, true, Names.Reasons.STEP_COMMITTED, step.key() + " committed at " + now);
+            }
+        }));
+        if (settled == Phase.CutOver) {
+            status.setPointOfNoReturnTime(now);
+            condition(Names.Conditions.REVERSIBLE, false, Reason.PointOfNoReturnPassed.name(),
+                    "cutover committed; the migration can only go forward");
+        }
         closeHistory(settled, "Succeeded");
         status.setLastError(null);
         status.setNextRetryTime(null);
@@ -147,70 +230,27 @@ public final class StatusAggregator {
         status.setLastError(null);
         status.setNextRetryTime(null);
         if (progress != null) {
-            BackfillStatus b = new BackfillStatus();
-            b.setJobRef(job);
-            b.setRowsTotal(Math.max(progress.rowsTotal(), progress.rowsProcessed()));
-            b.setRowsProcessed(progress.rowsProcessed());
-            b.setProgressPercent(progress.percent());
-            b.setRowsPerSecond(Math.round(progress.rowsPerSecond()));
-            b.setEta(duration(progress.etaSeconds()));
-            b.setPosition(progress.position());
-            b.setFailedRows(progress.failedRows() > 0 ? progress.failedRows() : null);
-            b.setThrottledReason(progress.throttledReason());
-            status.setBackfill(b);
+            status.setBackfill(ProgressStatus.backfill(progress, job));
         }
         reconciling(Names.Reasons.STEP_RUNNING, message);
     }
 
     /** The latest verification pass; {@code job} the Job running it (null: keep the one shown). */
     public void verification(VerifyState s, String job, Instant nextRun) {
-        if (s == null) {
+        if (s == null || s.pass() == 0 && job == null) {
             return;
         }
-        VerificationStatus before = status.getVerification();
-        VerificationStatus v = new VerificationStatus();
-        if (s.pass() == 0 && job == null) {
-            return;
-        }
-        v.setJobRef(job != null ? job : before == null ? null : before.getJobRef());
-        v.setPass(s.pass());
-        v.setCleanPasses(s.consecutivePassed());
-        v.setResult(s.running() ? "Running" : s.result());
-        v.setCheckedRows(s.rowsChecked());
-        v.setMismatchedRows(s.mismatches());
-        v.setMissingRows(s.missing());
-        v.setExtraRows(s.extra());
-        v.setDifferentRows(s.different());
-        v.setSampleMismatches(new ArrayList<>(s.samples()));
-        v.setFailedChecks(new ArrayList<>(s.failedChecks()));
-        v.setChunksDone(s.chunksDone());
-        v.setProgressPercent(s.percent());
-        if (s.running()) {
-            v.setRowsPerSecond(Math.round(s.rowsPerSecond()));
-            v.setEta(duration(s.etaSeconds()));
-        }
-        v.setLastRunTime(format(s.finishedAt() != null ? s.finishedAt() : s.startedAt()));
-        v.setNextRunTime(format(nextRun));
-        if (s.pass() == 0) {
-            v.setResult("Running"); // the first pass's Job is starting
-            v.setPass(1);
-        }
-        status.setVerification(v);
+        status.setVerification(ProgressStatus.verification(s, status.getVerification(), job, nextRun));
         StatusCondition verified = conditions.get(Names.Conditions.VERIFIED);
         if (s.failed() && (verified == null || !"True".equals(verified.getStatus()))) {
-            condition(Names.Conditions.VERIFIED, false, VerifyState.INCONCLUSIVE.equals(s.result())
-                    ? "VerificationInconclusive" : "VerificationFailed", s.describe());
+            condition(Names.Conditions.VERIFIED, false, (VerifyState.INCONCLUSIVE.equals(s.result())
+                    ? Reason.VerificationInconclusive : Reason.VerificationFailed).name(), s.describe());
         }
     }
 
     /** Adds a remark to the message of a settled migration (e.g. a re-verification running). */
     public void note(String remark) {
         status.setMessage(status.getMessage() + "; " + remark);
-    }
-
-    static String duration(long seconds) {
-        return seconds < 0 ? null : seconds >= 3600 ? seconds / 3600 + "h" + (seconds % 3600) / 60 + "m"
-                : seconds >= 60 ? seconds / 60 + "m" + seconds % 60 + "s" : seconds + "s";
     }
 
     /** The backfill committed: its progress reads 100%. */
@@ -238,7 +278,12 @@ public final class StatusAggregator {
                 nextPromotion != null ? nextPromotion : "the migration is finished");
     }
 
-    public void stalled(String reason, String message) {
+    public void stalled(Reason reason, String message) {
+        stalled(reason.name(), message);
+    }
+
+    private void stalled(String reason, String rawMessage) {
+        String message = Redaction.scrub(rawMessage);
         status.setMessage(message);
         status.setLastError(new ErrorStatus(reason, message, sameErrorTime(reason, message)));
         status.setNextRetryTime(null);
@@ -249,27 +294,41 @@ public final class StatusAggregator {
     }
 
     /** A step failed in a way that needs a person; the phase shows Failed. */
-    public void failed(String reason, String message) {
+    public void failed(Reason reason, String message) {
         closeHistory(status.getPhase() == null ? Phase.Failed : status.getPhase().settled(), "Failed");
-        phase(Phase.Failed);
+        move(Phase.Failed);
         stalled(reason, message);
     }
 
-    public void retrying(String reason, String message, Instant retryAt) {
+    public void retrying(Reason reason, String rawMessage, Instant retryAt) {
+        String message = Redaction.scrub(rawMessage);
         status.setMessage(message);
-        status.setLastError(new ErrorStatus(reason, message, sameErrorTime(reason, message)));
+        status.setLastError(new ErrorStatus(reason.name(), message, sameErrorTime(reason.name(), message)));
         status.setNextRetryTime(format(retryAt));
-        condition(Names.Conditions.READY, false, reason, message);
+        condition(Names.Conditions.READY, false, reason.name(), message);
         reconciling(Names.Reasons.RETRYING, "retrying at " + status.getNextRetryTime() + ": " + message);
     }
 
     public void suspended(Phase settled) {
+        if (previous.condition(Names.Conditions.READY).map(c -> !Names.Reasons.SUSPENDED.equals(c.getReason())).orElse(true)) {
+            events.add(new Event(EventReason.Suspended, "suspended at " + settled
+                    + ": no step is taken until spec.suspend is false"));
+        }
         phase(settled);
         status.setMessage("suspended at " + settled + ": no step is taken until spec.suspend is false");
         condition(Names.Conditions.READY, false, Names.Reasons.SUSPENDED, status.getMessage());
         condition(Names.Conditions.RECONCILING, false, Names.Reasons.SUSPENDED, status.getMessage());
         condition(Names.Conditions.STALLED, false, Names.Reasons.NOT_STALLED, "");
         condition(Names.Conditions.AWAITING_PROMOTION, false, Names.Reasons.SUSPENDED, status.getMessage());
+    }
+
+    /** A transition this reconcile makes: it must be on the phase graph (a wrong one is a bug, not an input). */
+    private void move(Phase to) {
+        Phase from = status.getPhase();
+        if (from != null && from != to && !from.canMoveTo(to)) {
+            throw new IllegalStateException("phase " + from + " cannot move to " + to);
+        }
+        phase(to);
     }
 
     private void reconciling(String reason, String message) {
@@ -320,7 +379,8 @@ public final class StatusAggregator {
         StatusCondition old = conditions.get(type);
         String since = old != null && s.equals(old.getStatus()) && old.getLastTransitionTime() != null
                 ? old.getLastTransitionTime() : now;
-        conditions.put(type, new StatusCondition(type, s, reason, message == null ? "" : message, generation, since));
+        conditions.put(type, new StatusCondition(type, s, reason, message == null ? "" : Redaction.scrub(message),
+                generation, since));
     }
 
     private String sameErrorTime(String reason, String message) {

@@ -148,7 +148,7 @@ public final class BackfillSql {
      * entry, logged at or before, limit. Rows: the key as text[].
      */
     public static String loggedRemovals(String trackingSchema) {
-        return "SELECT DISTINCT key FROM " + table(trackingSchema, "sync_removals")
+        return "SELECT DISTINCT key FROM " + TrackingSql.table(trackingSchema, TrackingSql.SYNC_REMOVALS)
                 + " WHERE migration = ? AND entry = ? AND logged_at <= ? ORDER BY key LIMIT ?";
     }
 
@@ -200,7 +200,7 @@ public final class BackfillSql {
     public static String repairForget(CompiledSync s) {
         String params = s.targetKey().stream().map(k -> "CAST(? AS text[])").collect(Collectors.joining(", "));
         String names = IntStream.range(0, s.targetKey().size()).mapToObj(i -> Ident.quote("tandem:k" + i)).collect(Collectors.joining(", "));
-        return "DELETE FROM " + table(s.trackingSchema(), "sync_removals") + " AS l USING unnest(" + params + ") AS u("
+        return "DELETE FROM " + TrackingSql.table(s.trackingSchema(), TrackingSql.SYNC_REMOVALS) + " AS l USING unnest(" + params + ") AS u("
                 + names + ") WHERE l.key = ARRAY[" + IntStream.range(0, s.targetKey().size())
                 .mapToObj(i -> "u." + Ident.quote("tandem:k" + i)).collect(Collectors.joining(", "))
                 + "] AND l.migration = ? AND l.entry = ? AND l.logged_at <= ?";

@@ -35,6 +35,28 @@ public final class Durations {
         return text == null || text.isBlank() ? fallback : parse(text);
     }
 
+    /** Formats the way manifests write durations: 500ms, 2s, 5m, 1h30m. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1_000 != 0 || ms == 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1_000;
+        StringBuilder out = new StringBuilder();
+        if (s >= 3_600) {
+            out.append(s / 3_600).append('h');
+            s %= 3_600;
+        }
+        if (s >= 60) {
+            out.append(s / 60).append('m');
+            s %= 60;
+        }
+        if (s > 0) {
+            out.append(s).append('s');
+        }
+        return out.toString();
+    }
+
     /** Formats for PostgreSQL settings such as lock_timeout: whole milliseconds. */
     public static String toPostgres(Duration d) {
         return Math.max(1, d.toMillis()) + "ms";

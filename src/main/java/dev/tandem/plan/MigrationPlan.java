@@ -1,5 +1,6 @@
 package dev.tandem.plan;
 
+import dev.tandem.api.v1alpha1.Step;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;

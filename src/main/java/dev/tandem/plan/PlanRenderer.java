@@ -1,5 +1,6 @@
 package dev.tandem.plan;
 
+import dev.tandem.api.v1alpha1.Step;
 import java.util.List;
 
 /** The plan as text a reviewer reads: every statement of every phase with its lock level. */
@@ -80,58 +81,68 @@ public final class PlanRenderer {
         }
         for (PlanStep step : plan.steps()) {
             out.append('\n').append("== ").append(TITLES.get(step.step().ordinal()));
-            List<PlannedStatement> statements = step.statements();
             if (step.step() == Step.BACKFILL && !plan.sync().isEmpty()) {
-                out.append(" — run by the backfill Job, entry by entry; each source table walked by heap pages, "
-                        + "one transaction per batch with its checkpoint\n");
-                for (CompiledSync sync : plan.sync()) {
-                    out.append("  -- sync entry ").append(sync.name()).append(": ").append(sync.sourceTable())
-                            .append(" -> ").append(sync.targetTable()).append('\n');
-                    for (String note : backfillNotes(sync)) {
-                        out.append("  --   ").append(note).append('\n');
-                    }
-                    String sql = sync.inPlace()
-                            ? BackfillSql.derive(sync, sync.targetColumns().stream().map(c -> "<type of " + c + ">").toList())
-                            : BackfillSql.copy(sync, BackfillSql.firstMode(sync));
-                    out.append("      ").append(sql).append('\n');
-                }
-                continue;
-            }
-            if (step.step() == Step.VERIFY && plan.verifies()) {
-                out.append(" — run by the verification Job, read-only: each chunk in one REPEATABLE READ snapshot, "
-                        + "aggregate hash first, row by row where the hashes differ\n");
-                for (CompiledSync sync : plan.sync()) {
-                    out.append("  -- sync entry ").append(sync.name()).append(": ").append(VerifyDescription.of(sync))
-                            .append('\n');
-                }
-                for (PlannedCheck check : plan.checks()) {
-                    out.append("  -- check ").append(check.name()).append(" (must return true)\n");
-                    for (String line : check.sql().split("\n")) {
-                        out.append("      ").append(line.stripTrailing()).append('\n');
-                    }
-                }
-                continue;
-            }
-            if (statements.isEmpty()) {
-                out.append(" — nothing to run\n");
-                continue;
-            }
-            out.append(" — ").append(statements.size()).append(statements.size() == 1 ? " statement" : " statements")
-                    .append(", strongest lock ").append(step.strongestLock().sqlName()).append('\n');
-            int number = 1;
-            for (PlanUnit unit : step.units()) {
-                out.append(unit.transactional()
-                        ? "  -- transaction " + (unit.index() + 1) + "\n"
-                        : "  -- runs outside a transaction, idempotently\n");
-                for (PlannedStatement s : unit.statements()) {
-                    out.append("  [").append(number++).append("] ").append(s.lock().sqlName())
-                            .append(" (").append(s.origin()).append(")\n");
-                    for (String line : s.sql().split("\n")) {
-                        out.append("      ").append(line.stripTrailing()).append('\n');
-                    }
-                }
+                backfill(out, plan);
+            } else if (step.step() == Step.VERIFY && plan.verifies()) {
+                verify(out, plan);
+            } else {
+                statements(out, step);
             }
         }
         return out.toString();
+    }
+
+    private static void backfill(StringBuilder out, MigrationPlan plan) {
+        out.append(" — run by the backfill Job, entry by entry; each source table walked by heap pages, "
+                + "one transaction per batch with its checkpoint\n");
+        for (CompiledSync sync : plan.sync()) {
+            out.append("  -- sync entry ").append(sync.name()).append(": ").append(sync.sourceTable())
+                    .append(" -> ").append(sync.targetTable()).append('\n');
+            for (String note : backfillNotes(sync)) {
+                out.append("  --   ").append(note).append('\n');
+            }
+            String sql = sync.inPlace()
+                    ? BackfillSql.derive(sync, sync.targetColumns().stream().map(c -> "<type of " + c + ">").toList())
+                    : BackfillSql.copy(sync, BackfillSql.firstMode(sync));
+            out.append("      ").append(sql).append('\n');
+        }
+    }
+
+    private static void verify(StringBuilder out, MigrationPlan plan) {
+        out.append(" — run by the verification Job, read-only: each chunk in one REPEATABLE READ snapshot, "
+                + "aggregate hash first, row by row where the hashes differ\n");
+        for (CompiledSync sync : plan.sync()) {
+            out.append("  -- sync entry ").append(sync.name()).append(": ").append(VerifyDescription.of(sync)).append('\n');
+        }
+        for (PlannedCheck check : plan.checks()) {
+            out.append("  -- check ").append(check.name()).append(" (must return true)\n");
+            indented(out, check.sql());
+        }
+    }
+
+    private static void statements(StringBuilder out, PlanStep step) {
+        List<PlannedStatement> statements = step.statements();
+        if (statements.isEmpty()) {
+            out.append(" — nothing to run\n");
+            return;
+        }
+        out.append(" — ").append(statements.size()).append(statements.size() == 1 ? " statement" : " statements")
+                .append(", strongest lock ").append(step.strongestLock().sqlName()).append('\n');
+        int number = 1;
+        for (PlanUnit unit : step.units()) {
+            out.append(unit.transactional() ? "  -- transaction " + (unit.index() + 1) + "\n"
+                    : "  -- runs outside a transaction, idempotently\n");
+            for (PlannedStatement s : unit.statements()) {
+                out.append("  [").append(number++).append("] ").append(s.lock().sqlName()).append(" (").append(s.origin())
+                        .append(")\n");
+                indented(out, s.sql());
+            }
+        }
+    }
+
+    private static void indented(StringBuilder out, String text) {
+        for (String line : text.split("\n")) {
+            out.append("      ").append(line.stripTrailing()).append('\n');
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.plan;
 
+import dev.tandem.api.v1alpha1.Step;
 import java.util.ArrayList;
 import java.util.List;
 

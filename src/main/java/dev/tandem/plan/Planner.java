@@ -1,5 +1,6 @@
 package dev.tandem.plan;
 
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SqlSpec;

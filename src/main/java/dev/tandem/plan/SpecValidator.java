@@ -1,9 +1,11 @@
 package dev.tandem.plan;
 
+import dev.tandem.api.v1alpha1.BackfillSpec;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SqlSpec;
 import dev.tandem.api.v1alpha1.VerifySpec;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,21 +37,24 @@ public final class SpecValidator {
         if (spec.getTargetPhase() == null) {
             errors.add("spec.targetPhase: missing; set one of Expanded, Backfilled, Verified, CutOver, Contracted, RolledBack");
         }
-        checkDuration(errors, "spec.lockTimeout", spec.getLockTimeout());
-        checkDuration(errors, "spec.statementTimeout", spec.getStatementTimeout());
+        checkDuration(errors, "spec.lockTimeout", spec.getLockTimeout(), Duration.ofMillis(1), Duration.ofHours(1));
+        checkDuration(errors, "spec.statementTimeout", spec.getStatementTimeout(), Duration.ofSeconds(1), Duration.ofHours(24));
+        if (spec.getDatabase() != null && spec.getDatabase().getTrackingSchema() != null) {
+            String schema = spec.getDatabase().getTrackingSchema();
+            if (!schema.matches("[a-z_][a-z0-9_]{0,62}") || schema.startsWith("pg_")
+                    || List.of("public", "information_schema").contains(schema)) {
+                errors.add("spec.database.trackingSchema: '" + abbreviate(schema) + "' cannot hold Tandem's ledger; give "
+                        + "a lower-case name of letters, digits and '_' (at most 63) that is not public, "
+                        + "information_schema or pg_*, e.g. tandem");
+            }
+        }
         boolean hasSync = spec.getSync() != null && !spec.getSync().isEmpty();
         if (!hasSync && (spec.getExpand() == null || blank(spec.getExpand().getSql()))) {
             errors.add("spec.expand.sql: missing; give the SQL that creates the new storage (or sync entries)");
         }
         errors.addAll(SyncCompiler.validate(spec.getSync()));
         if (spec.getBackfill() != null) {
-            checkDuration(errors, "spec.backfill.targetBatchTime", spec.getBackfill().getTargetBatchTime());
-            if (spec.getBackfill().getThrottle() != null) {
-                checkDuration(errors, "spec.backfill.throttle.maxReplicationLag",
-                        spec.getBackfill().getThrottle().getMaxReplicationLag());
-                checkDuration(errors, "spec.backfill.throttle.maxTransactionAge",
-                        spec.getBackfill().getThrottle().getMaxTransactionAge());
-            }
+            validateBackfill(errors, spec.getBackfill());
         }
         if (spec.getVerify() != null) {
             validateVerify(errors, spec.getVerify());
@@ -61,18 +66,47 @@ public final class SpecValidator {
         return errors;
     }
 
+    /** Largest batchSize: a batch is one transaction; past a million rows it holds its snapshot too long. */
+    public static final int MAX_BATCH_SIZE = 1_000_000;
+    /** Most workers of a backfill or a verification pass (pods of its Indexed Job). */
+    public static final int MAX_PARALLELISM = 64;
+    /** Bounds of verify.chunkSize: below, per-chunk costs dominate; above, a chunk's snapshot lasts too long. */
+    public static final int MIN_CHUNK_SIZE = 100;
+    public static final int MAX_CHUNK_SIZE = 1_000_000;
+    public static final int MAX_RECORDED_MISMATCHES = 100_000;
+
+    private static void validateBackfill(List<String> errors, BackfillSpec backfill) {
+        String size = backfill.getBatchSize();
+        if (size != null && !size.equals("auto")) {
+            if (!size.matches("[0-9]{1,7}") || Long.parseLong(size) < 1 || Long.parseLong(size) > MAX_BATCH_SIZE) {
+                errors.add("spec.backfill.batchSize: '" + abbreviate(size) + "' is not auto or a whole number from 1 to "
+                        + MAX_BATCH_SIZE + "; give rows per batch, e.g. 5000, or auto");
+            }
+        }
+        checkRange(errors, "spec.backfill.parallelism", backfill.getParallelism(), 1, MAX_PARALLELISM, "workers (page ranges)");
+        checkRange(errors, "spec.backfill.maxRowsPerSecond", backfill.getMaxRowsPerSecond(), 0, 1_000_000_000,
+                "rows per second over all workers, 0 for no limit");
+        checkDuration(errors, "spec.backfill.targetBatchTime", backfill.getTargetBatchTime(), Duration.ofMillis(10),
+                Duration.ofMinutes(10));
+        if (backfill.getThrottle() != null) {
+            checkDuration(errors, "spec.backfill.throttle.maxReplicationLag", backfill.getThrottle().getMaxReplicationLag(),
+                    Duration.ofSeconds(1), Duration.ofHours(24));
+            checkDuration(errors, "spec.backfill.throttle.maxTransactionAge", backfill.getThrottle().getMaxTransactionAge(),
+                    Duration.ofSeconds(1), Duration.ofDays(7));
+        }
+    }
+
     private static void validateVerify(List<String> errors, VerifySpec verify) {
-        checkDuration(errors, "spec.verify.reverifyEvery", verify.getReverifyEvery());
-        if (verify.getCleanPasses() != null && verify.getCleanPasses() < 1) {
-            errors.add("spec.verify.cleanPasses: " + verify.getCleanPasses() + " is below 1; give the number of "
-                    + "consecutive clean passes needed (1 or more)");
-        }
-        if (verify.getChunkSize() != null && verify.getChunkSize() < 1) {
-            errors.add("spec.verify.chunkSize: " + verify.getChunkSize() + " is below 1; give rows per chunk, e.g. 10000");
-        }
-        if (verify.getMaxRecordedMismatches() != null && verify.getMaxRecordedMismatches() < 0) {
-            errors.add("spec.verify.maxRecordedMismatches: must be 0 or more");
-        }
+        checkDuration(errors, "spec.verify.reverifyEvery", verify.getReverifyEvery(), Duration.ofSeconds(1),
+                Duration.ofDays(30));
+        checkRange(errors, "spec.verify.cleanPasses", verify.getCleanPasses(), 1, 100,
+                "consecutive clean passes needed");
+        checkRange(errors, "spec.verify.chunkSize", verify.getChunkSize(), MIN_CHUNK_SIZE, MAX_CHUNK_SIZE,
+                "rows per chunk, e.g. 200000");
+        checkRange(errors, "spec.verify.parallelism", verify.getParallelism(), 1, MAX_PARALLELISM,
+                "workers comparing chunks at once");
+        checkRange(errors, "spec.verify.maxRecordedMismatches", verify.getMaxRecordedMismatches(), 0,
+                MAX_RECORDED_MISMATCHES, "mismatches recorded per pass");
         List<String> names = new ArrayList<>();
         List<VerifySpec.VerifyCheck> checks = verify.getChecks() == null ? List.of() : verify.getChecks();
         for (int i = 0; i < checks.size(); i++) {
@@ -87,24 +121,37 @@ public final class SpecValidator {
             }
             if (check == null || blank(check.getSql())) {
                 errors.add(at + ".sql: missing; give a query that returns one boolean, true when the data is right");
-            } else if (SqlScript.split(check.getSql()).size() != 1) {
-                errors.add(at + ".sql: give exactly one query (found " + SqlScript.split(check.getSql()).size()
-                        + " statements)");
+            } else {
+                SqlFragment.queryError(check.getSql()).ifPresent(problem -> errors.add(at + ".sql: " + problem
+                        + "; a check is one query returning one row with one boolean"));
             }
         }
     }
 
-    private static void checkDuration(List<String> errors, String field, String value) {
+    private static void checkDuration(List<String> errors, String field, String value, Duration min, Duration max) {
         if (value == null) {
             return;
         }
         try {
-            if (Durations.parse(value).isZero()) {
-                errors.add(field + ": '" + value + "' is zero; give a positive duration such as 2s");
+            Duration d = Durations.parse(value);
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                errors.add(field + ": '" + abbreviate(value) + "' is out of range; give a duration from "
+                        + Durations.format(min) + " to " + Durations.format(max));
             }
-        } catch (IllegalArgumentException e) {
-            errors.add(field + ": " + e.getMessage());
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            errors.add(field + ": " + (e instanceof ArithmeticException ? "'" + abbreviate(value) + "' is too long"
+                    : e.getMessage()));
         }
+    }
+
+    private static void checkRange(List<String> errors, String field, Integer value, long min, long max, String what) {
+        if (value != null && (value < min || value > max)) {
+            errors.add(field + ": " + value + " is out of range; give " + what + ", from " + min + " to " + max);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 
     private static void checkSql(List<String> errors, String field, SqlSpec sql) {

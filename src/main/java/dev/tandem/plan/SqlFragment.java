@@ -156,6 +156,8 @@ public final class SqlFragment {
         return s.length() > 30 ? s.substring(0, 30) + "…" : s;
     }
 
+    private static final String OPERATOR_CHARS = "+-*/<>=~!@#%^&|`?:";
+
     /** PostgreSQL's lexical structure, enough to find token boundaries. */
     private static final class Lexer {
         private final String s;
@@ -177,88 +179,109 @@ public final class SqlFragment {
             unterminated = null;
             lineComment = false;
             List<Token> out = new ArrayList<>();
-            int n = s.length();
-            while (i < n) {
-                char c = s.charAt(i);
-                if (Character.isWhitespace(c)) {
-                    i++;
-                } else if (c == '-' && peek(1) == '-') {
-                    lineComment = true;
-                    int end = s.indexOf('\n', i);
-                    i = end < 0 ? n : end + 1;
-                } else if (c == '/' && peek(1) == '*') {
-                    blockComment();
-                } else if (c == '\'') {
-                    int start = i;
-                    boolean escapes = start > 0 && (s.charAt(start - 1) == 'E' || s.charAt(start - 1) == 'e')
-                            && !out.isEmpty() && out.get(out.size() - 1).text().equalsIgnoreCase("E")
-                            && out.get(out.size() - 1).kind() == Kind.IDENTIFIER;
-                    if (escapes) {
-                        out.remove(out.size() - 1);
-                    }
-                    quoted('\'', escapes, "string literal");
-                    out.add(new Token(Kind.STRING, s.substring(start, i), null));
-                } else if (c == '"') {
-                    int start = i;
-                    quoted('"', false, "quoted identifier");
-                    String body = s.substring(start + 1, Math.max(start + 1, i - 1)).replace("\"\"", "\"");
-                    out.add(new Token(Kind.QUOTED_IDENTIFIER, s.substring(start, i), body));
-                } else if (c == '$' && dollarTag() != null) {
-                    String tag = dollarTag();
-                    int start = i;
-                    int close = s.indexOf(tag, i + tag.length());
-                    if (close < 0) {
-                        unterminated = "dollar-quoted string " + tag;
-                        i = n;
-                    } else {
-                        i = close + tag.length();
-                    }
-                    out.add(new Token(Kind.STRING, s.substring(start, i), null));
-                } else if (Character.isLetter(c) || c == '_' || c >= 0x80) {
-                    int start = i;
-                    while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == '$'
-                            || s.charAt(i) >= 0x80)) {
-                        i++;
-                    }
-                    String word = s.substring(start, i);
-                    out.add(new Token(Kind.IDENTIFIER, word, word.toLowerCase(Locale.ROOT)));
-                } else if (Character.isDigit(c) || c == '.' && Character.isDigit(peek(1))) {
-                    int start = i;
-                    while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '_')) {
-                        i++;
-                    }
-                    out.add(new Token(Kind.NUMBER, s.substring(start, i), null));
-                } else if (c == '(' || c == '[') {
-                    out.add(new Token(Kind.OPEN, String.valueOf(c), null));
-                    i++;
-                } else if (c == ')' || c == ']') {
-                    out.add(new Token(Kind.CLOSE, String.valueOf(c), null));
-                    i++;
-                } else if (c == ',') {
-                    out.add(new Token(Kind.COMMA, ",", null));
-                    i++;
-                } else if (c == ';') {
-                    out.add(new Token(Kind.SEMICOLON, ";", null));
-                    i++;
-                } else if (c == '.' ) {
-                    out.add(new Token(Kind.DOT, ".", null));
-                    i++;
-                } else if ("+-*/<>=~!@#%^&|`?:".indexOf(c) >= 0) {
-                    int start = i;
-                    while (i < n && "+-*/<>=~!@#%^&|`?:".indexOf(s.charAt(i)) >= 0
-                            && !(s.charAt(i) == '-' && peek(1) == '-') && !(s.charAt(i) == '/' && peek(1) == '*')) {
-                        i++;
-                    }
-                    if (i == start) {
-                        i++;
-                    }
-                    out.add(new Token(Kind.OPERATOR, s.substring(start, i), null));
-                } else {
-                    out.add(new Token(Kind.OTHER, String.valueOf(c), null));
-                    i++;
+            while (i < s.length()) {
+                Token t = next(out);
+                if (t != null) {
+                    out.add(t);
                 }
             }
             return out;
+        }
+
+        /** The token at i (null for white space and comments), i moved past it. */
+        private Token next(List<Token> before) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+                return null;
+            }
+            if (c == '-' && peek(1) == '-') {
+                lineComment = true;
+                int end = s.indexOf('\n', i);
+                i = end < 0 ? s.length() : end + 1;
+                return null;
+            }
+            if (c == '/' && peek(1) == '*') {
+                blockComment();
+                return null;
+            }
+            if (c == '\'') {
+                return string(before);
+            }
+            if (c == '"') {
+                int start = i;
+                quoted('"', false, "quoted identifier");
+                String body = s.substring(start + 1, Math.max(start + 1, i - 1)).replace("\"\"", "\"");
+                return new Token(Kind.QUOTED_IDENTIFIER, s.substring(start, i), body);
+            }
+            if (c == '$' && dollarTag() != null) {
+                return dollarQuoted();
+            }
+            if (Character.isLetter(c) || c == '_' || c >= 0x80) {
+                String word = span(i, ch -> Character.isLetterOrDigit(ch) || ch == '_' || ch == '$' || ch >= 0x80);
+                return new Token(Kind.IDENTIFIER, word, word.toLowerCase(Locale.ROOT));
+            }
+            if (Character.isDigit(c) || c == '.' && Character.isDigit(peek(1))) {
+                return new Token(Kind.NUMBER, span(i, ch -> Character.isLetterOrDigit(ch) || ch == '.' || ch == '_'), null);
+            }
+            return punctuation(c);
+        }
+
+        /** A string literal; an E right before it (escape string) belongs to it. */
+        private Token string(List<Token> before) {
+            int start = i;
+            boolean escapes = start > 0 && (s.charAt(start - 1) == 'E' || s.charAt(start - 1) == 'e')
+                    && !before.isEmpty() && before.get(before.size() - 1).text().equalsIgnoreCase("E")
+                    && before.get(before.size() - 1).kind() == Kind.IDENTIFIER;
+            if (escapes) {
+                before.remove(before.size() - 1);
+            }
+            quoted('\'', escapes, "string literal");
+            return new Token(Kind.STRING, s.substring(start, i), null);
+        }
+
+        private Token dollarQuoted() {
+            String tag = dollarTag();
+            int start = i;
+            int close = s.indexOf(tag, i + tag.length());
+            if (close < 0) {
+                unterminated = "dollar-quoted string " + tag;
+                i = s.length();
+            } else {
+                i = close + tag.length();
+            }
+            return new Token(Kind.STRING, s.substring(start, i), null);
+        }
+
+        private String span(int start, java.util.function.IntPredicate part) {
+            while (i < s.length() && part.test(s.charAt(i))) {
+                i++;
+            }
+            return s.substring(start, i);
+        }
+
+        private Token punctuation(char c) {
+            Kind kind = switch (c) {
+                case '(', '[' -> Kind.OPEN;
+                case ')', ']' -> Kind.CLOSE;
+                case ',' -> Kind.COMMA;
+                case ';' -> Kind.SEMICOLON;
+                case '.' -> Kind.DOT;
+                default -> OPERATOR_CHARS.indexOf(c) >= 0 ? Kind.OPERATOR : Kind.OTHER;
+            };
+            if (kind != Kind.OPERATOR) {
+                i++;
+                return new Token(kind, String.valueOf(c), null);
+            }
+            int start = i;
+            while (i < s.length() && OPERATOR_CHARS.indexOf(s.charAt(i)) >= 0
+                    && !(s.charAt(i) == '-' && peek(1) == '-') && !(s.charAt(i) == '/' && peek(1) == '*')) {
+                i++;
+            }
+            if (i == start) {
+                i++;
+            }
+            return new Token(Kind.OPERATOR, s.substring(start, i), null);
         }
 
         private char peek(int ahead) {

@@ -15,13 +15,22 @@ public final class StatementClassifier {
     private StatementClassifier() {
     }
 
-    public record Classification(LockLevel lock, boolean transactional) {
+    private static final Pattern CREATE_INDEX_CONCURRENTLY = Pattern.compile(
+            "^\\s*CREATE\\s+(UNIQUE\\s+)?INDEX\\s+CONCURRENTLY\\s+(IF\\s+NOT\\s+EXISTS\\s+)?"
+                    + "((?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*)(?:\\.(?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*))?)\\s+ON\\b",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * @param concurrentIndex the index a CREATE INDEX CONCURRENTLY builds, or null
+     */
+    public record Classification(LockLevel lock, boolean transactional, String concurrentIndex) {
     }
 
     public static Classification classify(String statement) {
         String s = SqlScript.stripComments(statement).toUpperCase(Locale.ROOT);
         boolean transactional = !CONCURRENTLY.matcher(s).matches();
-        return new Classification(lockOf(s), transactional);
+        java.util.regex.Matcher m = CREATE_INDEX_CONCURRENTLY.matcher(SqlScript.stripComments(statement));
+        return new Classification(lockOf(s), transactional, m.find() ? m.group(3) : null);
     }
 
     private static LockLevel lockOf(String s) {

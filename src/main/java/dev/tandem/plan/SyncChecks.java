@@ -80,50 +80,8 @@ public final class SyncChecks {
 
     /** The DO block proving one entry. */
     public static String proof(CompiledSync s) {
-        String a = s.alias();
-        String ta = s.targetAlias();
-        List<String> plans = new ArrayList<>();
-        if (s.where() != null) {
-            plans.add(probe(s.field() + ".from.where", "EXPLAIN SELECT 1 FROM " + s.source() + " AS " + a + " WHERE "
-                    + SqlFragment.parenthesized(s.where()), s.sourceTable(), false));
-        }
-        for (String col : s.targetColumns()) {
-            String sql = s.inPlace()
-                    ? "EXPLAIN UPDATE " + s.source() + " AS " + a + " SET " + Ident.quote(col) + " = " + s.expression(col)
-                    : "EXPLAIN INSERT INTO " + s.target() + " (" + Ident.quote(col) + ") SELECT " + s.expression(col)
-                    + " FROM " + s.source() + " AS " + a;
-            plans.add(probe(s.field() + ".columns." + col, sql, s.inPlace() ? s.sourceTable() : s.targetTable(), false));
-        }
-        if (!s.inPlace()) {
-            if (s.targetWhere() != null) {
-                plans.add(probe(s.field() + ".to.where", "EXPLAIN SELECT 1 FROM " + s.target() + " AS " + ta + " WHERE "
-                        + SqlFragment.parenthesized(s.targetWhere()), s.targetTable(), false));
-            }
-            String conflict = s.nonKeyColumns().isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + s.nonKeyColumns().stream()
-                    .map(c -> Ident.quote(c) + " = EXCLUDED." + Ident.quote(c)).collect(Collectors.joining(", "));
-            plans.add(probe(s.field() + ".to.key", "EXPLAIN INSERT INTO " + s.target() + " AS " + ta + " ("
-                    + CompiledSync.cols(s.targetColumns()) + ") SELECT " + s.expressionList() + " FROM " + s.source()
-                    + " AS " + a + " ON CONFLICT (" + CompiledSync.cols(s.targetKey()) + ") " + conflict, s.targetTable(), false));
-            for (var r : s.reverse().entrySet()) {
-                String v = Ident.quote("tandem:v");
-                String rv = Ident.quote("tandem:r");
-                plans.add(probe(s.field() + ".reverse." + r.getKey(), "EXPLAIN UPDATE " + s.source() + " AS " + a + " SET "
-                        + Ident.quote(r.getKey()) + " = " + rv + "." + v + " FROM (SELECT "
-                        + SqlFragment.parenthesized(r.getValue()) + " AS " + v + " FROM " + s.target() + " AS " + ta + ") AS "
-                        + rv, s.sourceTable(), false));
-            }
-        }
-        List<String> samples = new ArrayList<>();
-        String sample = "(SELECT * FROM " + s.source() + " LIMIT " + SAMPLE_ROWS + ") AS " + a;
-        if (s.where() != null) {
-            samples.add(probe(s.field() + ".from.where", "SELECT count(*) FROM " + sample + " WHERE " + s.whereOrTrue(),
-                    s.sourceTable(), true));
-        }
-        for (String col : s.targetColumns()) {
-            samples.add(probe(s.field() + ".columns." + col, "SELECT count(" + s.expression(col) + ") FROM " + sample
-                    + " WHERE " + s.whereOrTrue(), s.sourceTable(), true));
-        }
-
+        List<String> plans = plans(s);
+        List<String> samples = samples(s);
         StringBuilder b = new StringBuilder("-- sync entry '").append(s.name())
                 .append("': proven against the catalog before its triggers are created\n")
                 .append("DECLARE\n  problems text[] := '{}';\n  replication_role text;\nBEGIN\n")
@@ -158,6 +116,61 @@ public final class SyncChecks {
                 .append("',\n      MESSAGE = ").append(lit("sync entry " + s.name() + " does not fit the database: "))
                 .append(" || array_to_string(problems, '; ');\n  END IF;\nEND\n");
         return doBlock(b.toString());
+    }
+
+    /** Every statement the triggers run, to be planned against the catalog. */
+    private static List<String> plans(CompiledSync s) {
+        String a = s.alias();
+        String ta = s.targetAlias();
+        List<String> plans = new ArrayList<>();
+        if (s.where() != null) {
+            plans.add(probe(s.field() + ".from.where", "EXPLAIN SELECT 1 FROM " + s.source() + " AS " + a + " WHERE "
+                    + SqlFragment.parenthesized(s.where()), s.sourceTable(), false));
+        }
+        for (String col : s.targetColumns()) {
+            String sql = s.inPlace()
+                    ? "EXPLAIN UPDATE " + s.source() + " AS " + a + " SET " + Ident.quote(col) + " = " + s.expression(col)
+                    : "EXPLAIN INSERT INTO " + s.target() + " (" + Ident.quote(col) + ") SELECT " + s.expression(col)
+                    + " FROM " + s.source() + " AS " + a;
+            plans.add(probe(s.field() + ".columns." + col, sql, s.inPlace() ? s.sourceTable() : s.targetTable(), false));
+        }
+        if (!s.inPlace()) {
+            if (s.targetWhere() != null) {
+                plans.add(probe(s.field() + ".to.where", "EXPLAIN SELECT 1 FROM " + s.target() + " AS " + ta + " WHERE "
+                        + SqlFragment.parenthesized(s.targetWhere()), s.targetTable(), false));
+            }
+            String conflict = s.nonKeyColumns().isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + s.nonKeyColumns().stream()
+                    .map(c -> Ident.quote(c) + " = EXCLUDED." + Ident.quote(c)).collect(Collectors.joining(", "));
+            plans.add(probe(s.field() + ".to.key", "EXPLAIN INSERT INTO " + s.target() + " AS " + ta + " ("
+                    + CompiledSync.cols(s.targetColumns()) + ") SELECT " + s.expressionList() + " FROM " + s.source()
+                    + " AS " + a + " ON CONFLICT (" + CompiledSync.cols(s.targetKey()) + ") " + conflict, s.targetTable(), false));
+            for (var r : s.reverse().entrySet()) {
+                String v = Ident.quote("tandem:v");
+                String rv = Ident.quote("tandem:r");
+                plans.add(probe(s.field() + ".reverse." + r.getKey(), "EXPLAIN UPDATE " + s.source() + " AS " + a + " SET "
+                        + Ident.quote(r.getKey()) + " = " + rv + "." + v + " FROM (SELECT "
+                        + SqlFragment.parenthesized(r.getValue()) + " AS " + v + " FROM " + s.target() + " AS " + ta + ") AS "
+                        + rv, s.sourceTable(), false));
+            }
+        }
+        return plans;
+    }
+
+    /** Every expression over a sample of the existing rows. */
+    private static List<String> samples(CompiledSync s) {
+        String a = s.alias();
+        List<String> samples = new ArrayList<>();
+        String sample = "(SELECT * FROM " + s.source() + " LIMIT " + SAMPLE_ROWS + ") AS " + a;
+        if (s.where() != null) {
+            samples.add(probe(s.field() + ".from.where", "SELECT count(*) FROM " + sample + " WHERE " + s.whereOrTrue(),
+                    s.sourceTable(), true));
+        }
+        for (String col : s.targetColumns()) {
+            samples.add(probe(s.field() + ".columns." + col, "SELECT count(" + s.expression(col) + ") FROM " + sample
+                    + " WHERE " + s.whereOrTrue(), s.sourceTable(), true));
+        }
+
+        return samples;
     }
 
     private static String keys(String field, String table, List<String> key) {

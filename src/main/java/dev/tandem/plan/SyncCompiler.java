@@ -10,7 +10,6 @@ import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -35,146 +34,17 @@ import java.util.TreeMap;
  * (what expand proves before it commits).
  */
 public final class SyncCompiler {
-    private static final String NAME_PATTERN = "[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?";
-    /** Table names that PL/pgSQL trigger functions cannot tell from their row variables. */
-    private static final Set<String> RESERVED_TABLES = Set.of("new", "old");
 
     private SyncCompiler() {
     }
 
     /** Errors in spec.sync, each naming the field and what to do; empty when the entries compile. */
     public static List<String> validate(List<SyncSpec> entries) {
-        List<String> errors = new ArrayList<>();
-        if (entries == null) {
-            return errors;
-        }
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < entries.size(); i++) {
-            SyncSpec e = entries.get(i);
-            String at = "spec.sync[" + i + "]";
-            if (e == null) {
-                errors.add(at + ": empty entry; give name, from, to and columns");
-                continue;
-            }
-            if (e.getName() == null || !e.getName().matches(NAME_PATTERN)) {
-                errors.add(at + ".name: give a name of lower-case letters, digits and '-' (at most 40)");
-            } else if (names.contains(e.getName())) {
-                errors.add(at + ".name: '" + e.getName() + "' is used twice; entry names must be unique");
-            }
-            names.add(e.getName());
-            if (e.getFrom() == null || blank(e.getFrom().getTable())) {
-                errors.add(at + ".from.table: missing; name the old table");
-                continue;
-            }
-            if (e.getTo() == null || blank(e.getTo().getTable())) {
-                errors.add(at + ".to.table: missing; name the new table (the same table for an in-place derivation)");
-                continue;
-            }
-            boolean tablesOk = true;
-            for (String field : new String[]{"from", "to"}) {
-                String table = field.equals("from") ? e.getFrom().getTable() : e.getTo().getTable();
-                try {
-                    Ident.qualified(table);
-                    if (RESERVED_TABLES.contains(Ident.last(table).toLowerCase(Locale.ROOT))) {
-                        errors.add(at + "." + field + ".table: a table named '" + Ident.last(table) + "' cannot be synced: "
-                                + "trigger functions name their rows NEW and OLD; rename the table first");
-                    }
-                } catch (IllegalArgumentException ex) {
-                    errors.add(at + "." + field + ".table: " + ex.getMessage());
-                    tablesOk = false;
-                }
-            }
-            if (!tablesOk) {
-                continue;
-            }
-            checkKey(errors, at + ".from.key", e.getFrom().getKey(), e.getFrom().getTable());
-            fragment(errors, at + ".from.where", e.getFrom().getWhere());
-            fragment(errors, at + ".to.where", e.getTo().getWhere());
-            if (e.getColumns() == null || e.getColumns().isEmpty()) {
-                errors.add(at + ".columns: missing; map each new column to an SQL expression over the old row");
-                continue;
-            }
-            e.getColumns().forEach((col, expr) -> {
-                if (blank(col)) {
-                    errors.add(at + ".columns: a column name is empty");
-                } else {
-                    fragment(errors, at + ".columns." + col, expr);
-                }
-            });
-            if (e.getReverse() != null) {
-                e.getReverse().forEach((col, expr) -> fragment(errors, at + ".reverse." + col, expr));
-            }
-            boolean inPlace = sameTable(e);
-            if (inPlace) {
-                if (e.getReverse() != null && !e.getReverse().isEmpty()) {
-                    errors.add(at + ".reverse: an in-place derivation has no reverse; remove it");
-                }
-                if (e.getTo().getWhere() != null && !e.getTo().getWhere().isBlank()) {
-                    errors.add(at + ".to.where: an in-place derivation owns its columns of every row; remove it "
-                            + "(from.where says which rows get a value)");
-                }
-                for (String col : e.getColumns().keySet()) {
-                    if (e.getFrom().getKey() != null && e.getFrom().getKey().contains(col)) {
-                        errors.add(at + ".columns." + col + ": an in-place derivation cannot write its key column");
-                    }
-                }
-            } else {
-                if (e.getAppTriggers() == SyncSpec.AppTriggers.Skip) {
-                    errors.add(at + ".appTriggers: applies to in-place entries only (their backfill updates the source "
-                            + "table); remove it");
-                }
-                List<String> key = e.getTo().getKey();
-                if (key == null || key.isEmpty()) {
-                    errors.add(at + ".to.key: missing; list the columns of a unique key of " + e.getTo().getTable());
-                } else {
-                    checkKey(errors, at + ".to.key", key, e.getTo().getTable());
-                    for (String k : key) {
-                        if (k != null && !e.getColumns().containsKey(k)) {
-                            errors.add(at + ".columns: to.key column '" + k + "' has no expression; add " + k + ": <expression>");
-                        }
-                    }
-                }
-                if (e.getReverse() != null && !e.getReverse().isEmpty() && key != null && e.getFrom().getKey() != null) {
-                    for (String k : e.getFrom().getKey()) {
-                        if (key.stream().noneMatch(tk -> plain(e, e.getColumns().get(tk), k))) {
-                            errors.add(at + ".reverse: from.key column '" + k + "' must be mapped as a plain column to a "
-                                    + "to.key column (e.g. user_id: " + k + ") so new rows find their old row");
-                        }
-                    }
-                }
-            }
-        }
-        if (errors.isEmpty()) {
-            errors.addAll(sharedTargetErrors(entries));
-            errors.addAll(orderErrors(entries));
-        }
-        return errors;
-    }
-
-    private static void checkKey(List<String> errors, String field, List<String> key, String table) {
-        if (key == null || key.isEmpty()) {
-            errors.add(field + ": missing; list the columns of a unique key of " + table);
-            return;
-        }
-        Set<String> seen = new HashSet<>();
-        for (String k : key) {
-            if (blank(k)) {
-                errors.add(field + ": a column name is empty");
-            } else if (!seen.add(k)) {
-                errors.add(field + ": column '" + k + "' is listed twice");
-            }
-        }
-    }
-
-    private static void fragment(List<String> errors, String field, String text) {
-        if (text == null) {
-            return;
-        }
-        SqlFragment.expressionError(text).ifPresent(problem -> errors.add(field + ": " + problem));
+        return SyncValidator.validate(entries);
     }
 
     /** Entries sharing a target table must tell their rows apart. */
-    private static List<String> sharedTargetErrors(List<SyncSpec> entries) {
+    static List<String> sharedTargetErrors(List<SyncSpec> entries) {
         List<String> errors = new ArrayList<>();
         Map<String, List<Integer>> byTarget = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
@@ -205,7 +75,7 @@ public final class SyncCompiler {
     }
 
     /** The order problems the firing rules cannot solve. */
-    private static List<String> orderErrors(List<SyncSpec> entries) {
+    static List<String> orderErrors(List<SyncSpec> entries) {
         List<String> errors = new ArrayList<>();
         try {
             order(entries);
@@ -405,7 +275,7 @@ public final class SyncCompiler {
         return entries.stream().anyMatch(e -> !e.inPlace() && !e.keep());
     }
 
-    private static boolean plain(SyncSpec e, String expr, String column) {
+    static boolean plain(SyncSpec e, String expr, String column) {
         return SqlFragment.plainColumn(expr, e.getFrom().getTable()).map(column::equals).orElse(false);
     }
 
@@ -439,7 +309,7 @@ public final class SyncCompiler {
         }
     }
 
-    private static boolean blank(String s) {
+    static boolean blank(String s) {
         return s == null || s.isBlank();
     }
 

@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArgoHealthCheckTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Map<String, String> health(SchemaMigration m) throws Exception {
+    /** Runs deploy/argocd/health.lua on the migration as Argo CD would: status and message. */
+    static Map<String, String> health(SchemaMigration m) throws Exception {
         Globals globals = JsePlatform.standardGlobals();
         globals.set("obj", toLua(JSON.convertValue(m, Object.class)));
         LuaValue result = globals.load(Files.readString(Path.of("deploy/argocd/health.lua")), "health.lua").call();

@@ -331,6 +331,228 @@ class HelmChartTest {
     }
   }
 
+  // ---------------------------------------------------------------- image pull secrets
+
+  @Test
+  void imagePullSecretsGoToTheOperatorPodAndToItsBackfillAndVerifyJobs() {
+    requireHelm();
+    List<JsonNode> docs = render(Map.of("imagePullSecrets[0].name", "regcred", "imagePullSecrets[1].name", "mirror",
+        "image.pullPolicy", "Always"));
+    JsonNode pod = single(docs, "Deployment").at("/spec/template/spec");
+    assertThat(stream(pod.path("imagePullSecrets")).map(n -> n.path("name").asText()))
+        .containsExactly("regcred", "mirror");
+    Map<String, String> env = env(operatorContainer(docs));
+    assertThat(env).as("read by the operator as tandem.image-pull-secrets, given to every Job it creates")
+        .containsEntry("TANDEM_IMAGE_PULL_SECRETS", "regcred,mirror")
+        .containsEntry("TANDEM_IMAGE_PULL_POLICY", "Always")
+        .containsEntry("TANDEM_IMAGE", "ghcr.io/tandem-dev/tandem:0.1.0");
+
+    List<JsonNode> plainNames = render(Map.of("imagePullSecrets[0]", "regcred"));
+    assertThat(single(plainNames, "Deployment").at("/spec/template/spec/imagePullSecrets/0/name").asText())
+        .isEqualTo("regcred");
+    assertThat(env(operatorContainer(plainNames))).containsEntry("TANDEM_IMAGE_PULL_SECRETS", "regcred");
+
+    List<JsonNode> none = render(Map.of());
+    assertThat(single(none, "Deployment").at("/spec/template/spec/imagePullSecrets").isMissingNode()).isTrue();
+    assertThat(env(operatorContainer(none))).containsEntry("TANDEM_IMAGE_PULL_SECRETS", "")
+        .containsEntry("TANDEM_IMAGE_PULL_POLICY", "IfNotPresent");
+  }
+
+  @Test
+  void imageRepositoryAndTagPointTheOperatorAndItsJobsAtYourRegistry() {
+    requireHelm();
+    List<JsonNode> docs = render(Map.of("image.repository", "registry.example.com/platform/tandem", "image.tag", "0.1.0-abc123"));
+    assertThat(operatorContainer(docs).path("image").asText()).isEqualTo("registry.example.com/platform/tandem:0.1.0-abc123");
+    assertThat(env(operatorContainer(docs))).containsEntry("TANDEM_IMAGE", "registry.example.com/platform/tandem:0.1.0-abc123");
+  }
+
+  // ---------------------------------------------------------------- values.schema.json
+
+  @Test
+  void valuesSchemaRejectsWrongTypesUnknownKeysAndBadEnums() {
+    requireHelm();
+    assertThatThrownBy(() -> render(Map.of("image.pullPolicy", "Sometimes")))
+        .hasMessageContaining("pullPolicy");
+    assertThatThrownBy(() -> render(Map.of("imagePullSecret[0].name", "regcred")))
+        .as("a typo of imagePullSecrets").hasMessageContaining("imagePullSecret");
+    assertThatThrownBy(() -> render(Map.of("metrics.serviceMonitor.interval", "often")))
+        .hasMessageContaining("interval");
+    assertThatThrownBy(() -> render(Map.of("networkPolicy.database.ports[0]", "70000")))
+        .hasMessageContaining("ports");
+  }
+
+  // ---------------------------------------------------------------- ServiceMonitor
+
+  @Test
+  void serviceMonitorIsOptionalAndScrapesTheMetricsService() {
+    requireHelm();
+    assertThat(ofKind(render(Map.of()), "ServiceMonitor")).isEmpty();
+
+    List<JsonNode> docs = render(Map.of("metrics.serviceMonitor.enabled", "true",
+        "metrics.serviceMonitor.labels.release", "kube-prometheus-stack"));
+    JsonNode monitor = single(docs, "ServiceMonitor");
+    assertThat(monitor.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+    assertThat(monitor.at("/metadata/labels/release").asText()).isEqualTo("kube-prometheus-stack");
+    JsonNode service = single(docs, "Service");
+    assertThat(labelsSelect(monitor.at("/spec/selector/matchLabels"), service.at("/metadata/labels"))).isTrue();
+    assertThat(texts(monitor.at("/spec/namespaceSelector/matchNames"))).containsExactly(NAMESPACE);
+    JsonNode endpoint = monitor.at("/spec/endpoints/0");
+    assertThat(endpoint.path("port").asText()).isEqualTo(service.at("/spec/ports/0/name").asText());
+    assertThat(endpoint.path("path").asText()).isEqualTo("/q/metrics");
+    assertThat(endpoint.path("interval").asText()).isEqualTo("30s");
+
+    assertThatThrownBy(() -> render(Map.of("metrics.serviceMonitor.enabled", "true", "metrics.enabled", "false")))
+        .hasMessageContaining("requires metrics.enabled=true");
+  }
+
+  // ---------------------------------------------------------------- PodDisruptionBudget
+
+  @Test
+  void podDisruptionBudgetCoversTheOperatorPodsAndNeverBlocksADrainByDefault() {
+    requireHelm();
+    List<JsonNode> docs = render(Map.of());
+    JsonNode pdb = single(docs, "PodDisruptionBudget");
+    assertThat(pdb.path("apiVersion").asText()).isEqualTo("policy/v1");
+    assertThat(pdb.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
+    assertThat(pdb.at("/spec/minAvailable").isMissingNode()).isTrue();
+    assertThat(labelsSelect(pdb.at("/spec/selector/matchLabels"),
+        single(docs, "Deployment").at("/spec/template/metadata/labels"))).isTrue();
+
+    JsonNode min = single(render(Map.of("podDisruptionBudget.minAvailable", "1",
+        "podDisruptionBudget.maxUnavailable", "null", "replicaCount", "2")), "PodDisruptionBudget");
+    assertThat(min.at("/spec/minAvailable").asInt()).isEqualTo(1);
+    assertThat(min.at("/spec/maxUnavailable").isMissingNode()).isTrue();
+
+    assertThatThrownBy(() -> render(Map.of("podDisruptionBudget.minAvailable", "1")))
+        .hasMessageContaining("either minAvailable or maxUnavailable, not both");
+    assertThat(ofKind(render(Map.of("podDisruptionBudget.enabled", "false")), "PodDisruptionBudget")).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- NetworkPolicy
+
+  @Test
+  void networkPolicyIsOptionalAndLetsOnlyMetricsInAndDnsApiServerAndPostgresOut() throws IOException {
+    requireHelm();
+    assertThat(ofKind(render(Map.of()), "NetworkPolicy")).isEmpty();
+
+    List<JsonNode> docs = render(Map.of("networkPolicy.enabled", "true"));
+    JsonNode policy = single(docs, "NetworkPolicy");
+    assertThat(texts(policy.at("/spec/policyTypes"))).containsExactlyInAnyOrder("Ingress", "Egress");
+    assertThat(labelsSelect(policy.at("/spec/podSelector/matchLabels"),
+        single(docs, "Deployment").at("/spec/template/metadata/labels"))).isTrue();
+    assertThat(policy.at("/spec/ingress")).hasSize(1);
+    assertThat(policy.at("/spec/ingress/0/ports/0/port").asText()).isEqualTo("http");
+    assertThat(egressPorts(policy)).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/443", "TCP/6443", "TCP/5432");
+
+    Path values = Files.createTempFile("tandem-netpol", ".yaml");
+    try {
+      Files.writeString(values, """
+          networkPolicy:
+            enabled: true
+            metricsFrom:
+              - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
+            apiServer: {ports: [6443], cidrs: [10.0.0.1/32]}
+            database:
+              ports: [5432, 6432]
+              to:
+                - ipBlock: {cidr: 10.20.0.0/16}
+            extraEgress:
+              - ports: [{port: 4317, protocol: TCP}]
+          """);
+      JsonNode custom = single(renderWithValues(values), "NetworkPolicy");
+      assertThat(custom.at("/spec/ingress/0/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+          .isEqualTo("monitoring");
+      assertThat(egressPorts(custom)).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/6443", "TCP/5432", "TCP/6432",
+          "TCP/4317");
+      assertThat(stream(custom.at("/spec/egress")).flatMap(r -> stream(r.path("to")))
+          .map(peer -> peer.at("/ipBlock/cidr").asText())).contains("10.0.0.1/32", "10.20.0.0/16");
+    } finally {
+      Files.deleteIfExists(values);
+    }
+  }
+
+  private static List<String> egressPorts(JsonNode policy) {
+    return stream(policy.at("/spec/egress")).flatMap(r -> stream(r.path("ports")))
+        .map(p -> p.path("protocol").asText() + "/" + p.path("port").asText()).collect(Collectors.toList());
+  }
+
+  // ---------------------------------------------------------------- alerts and dashboard
+
+  @Test
+  void alertsAndDashboardAreOffByDefaultAndShipWhenEnabled() throws IOException {
+    requireHelm();
+    List<JsonNode> defaults = render(Map.of());
+    assertThat(ofKind(defaults, "PrometheusRule")).isEmpty();
+    assertThat(ofKind(defaults, "ConfigMap")).isEmpty();
+
+    List<JsonNode> docs = render(Map.of("metrics.prometheusRule.enabled", "true",
+        "metrics.grafanaDashboard.enabled", "true", "metrics.prometheusRule.throttledFor", "45m"));
+    JsonNode rule = single(docs, "PrometheusRule");
+    assertThat(rule.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+    Map<String, JsonNode> alerts = stream(rule.at("/spec/groups/0/rules"))
+        .collect(Collectors.toMap(r -> r.path("alert").asText(), r -> r));
+    assertThat(alerts).containsKeys("TandemMigrationStalled", "TandemBackfillNoProgress", "TandemBackfillThrottled",
+        "TandemVerificationFailed", "TandemOldStorageWritesAfterCutover");
+    assertThat(alerts.get("TandemBackfillThrottled").path("for").asText()).isEqualTo("45m");
+    assertThat(alerts.get("TandemMigrationStalled").at("/annotations/summary").asText())
+        .as("Prometheus templates survive Helm's").contains("{{ $labels.reason }}");
+    assertThat(alerts.get("TandemOldStorageWritesAfterCutover").at("/labels/severity").asText()).isEqualTo("critical");
+
+    JsonNode dashboard = single(docs, "ConfigMap");
+    assertThat(dashboard.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+    JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard.at("/data/tandem.json").asText());
+    assertThat(json.path("uid").asText()).isEqualTo("tandem-migrations");
+    assertThat(json.path("panels").size()).isGreaterThan(10);
+    assertThat(json).isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(CHART.resolve("files/grafana/tandem.json").toFile()));
+  }
+
+  /** helm lint --strict of the chart with every optional object switched on (lint reads only values.yaml). */
+  @Test
+  void lintPassesInStrictModeWithEveryOptionalObjectEnabled() throws IOException {
+    requireHelm();
+    Path copy = Files.createTempDirectory("tandem-chart").resolve("tandem");
+    try {
+      copyTree(CHART, copy);
+      com.fasterxml.jackson.databind.node.ObjectNode values =
+          (com.fasterxml.jackson.databind.node.ObjectNode) YAML.readTree(copy.resolve("values.yaml").toFile());
+      ((com.fasterxml.jackson.databind.node.ObjectNode) values.at("/metrics/serviceMonitor")).put("enabled", true);
+      ((com.fasterxml.jackson.databind.node.ObjectNode) values.at("/metrics/prometheusRule")).put("enabled", true);
+      ((com.fasterxml.jackson.databind.node.ObjectNode) values.at("/metrics/grafanaDashboard")).put("enabled", true);
+      ((com.fasterxml.jackson.databind.node.ObjectNode) values.path("networkPolicy")).put("enabled", true);
+      values.putArray("imagePullSecrets").addObject().put("name", "regcred");
+      YAML.writeValue(copy.resolve("values.yaml").toFile(), values);
+      LintResult result = new Helm(copy).lint().strict().call();
+      assertThat(result.isFailed()).as("helm lint --strict messages: %s", result.getMessages()).isFalse();
+    } finally {
+      try (var files = Files.walk(copy.getParent())) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (var files = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+
+  private static boolean labelsSelect(JsonNode selector, JsonNode labels) {
+    assertThat(selector.size()).as("selector has labels").isPositive();
+    return stream(selector.fields()).allMatch(e -> e.getValue().asText().equals(labels.path(e.getKey()).asText()));
+  }
+
+  private static <T> java.util.stream.Stream<T> stream(java.util.Iterator<T> it) {
+    return StreamSupport.stream(((Iterable<T>) () -> it).spliterator(), false);
+  }
+
   // ---------------------------------------------------------------- structural fallback (no helm)
 
   /** Always runs: a cheap check of the chart's files that holds even where helm-java cannot load. */
@@ -344,8 +566,14 @@ class HelmChartTest {
     assertThat(chart.path("appVersion").asText()).isEqualTo("0.1.0");
     assertThat(CHART.resolve("values.yaml")).isRegularFile();
     assertThat(CHART.resolve("crds")).isDirectory();
+    assertThat(CHART.resolve("values.schema.json")).isRegularFile();
+    assertThat(YAML.readTree(CHART.resolve("values.schema.json").toFile()).path("properties").has("imagePullSecrets"))
+        .isTrue();
+    assertThat(CHART.resolve("files/grafana/tandem.json")).isRegularFile();
     for (String t : List.of("_helpers.tpl", "deployment.yaml", "serviceaccount.yaml", "service.yaml",
-        "rbac-operator.yaml", "rbac-leader-election.yaml", "rbac-crd-reader.yaml", "NOTES.txt")) {
+        "rbac-operator.yaml", "rbac-leader-election.yaml", "rbac-crd-reader.yaml", "NOTES.txt",
+        "servicemonitor.yaml", "poddisruptionbudget.yaml", "networkpolicy.yaml", "prometheusrule.yaml",
+        "grafana-dashboard.yaml")) {
       assertThat(CHART.resolve("templates").resolve(t)).isRegularFile();
     }
     String templates;
@@ -365,7 +593,15 @@ class HelmChartTest {
   private static List<JsonNode> render(Map<String, String> sets) {
     TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE);
     new LinkedHashMap<>(sets).forEach(template::set);
-    String yaml = template.call();
+    return parse(template.call());
+  }
+
+  /** Renders the chart as {@code helm template -f values}. */
+  private static List<JsonNode> renderWithValues(Path values) {
+    return parse(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).withValuesFile(values).call());
+  }
+
+  private static List<JsonNode> parse(String yaml) {
     try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
       List<JsonNode> docs = new ArrayList<>();
       while (it.hasNext()) {

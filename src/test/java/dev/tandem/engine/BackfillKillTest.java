@@ -3,7 +3,7 @@ package dev.tandem.engine;
 import dev.tandem.plan.BackfillTuning;
 
 import dev.tandem.plan.MigrationPlan;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.testing.ChildJvm;
 import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.params.ParameterizedTest;

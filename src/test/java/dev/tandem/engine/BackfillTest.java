@@ -1,12 +1,14 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.plan.BackfillTuning;
 
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.testing.Specs;
 import dev.tandem.testing.SyncSpecs;
 import dev.tandem.testing.TestDatabase;
@@ -210,7 +212,7 @@ class BackfillTest {
         engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
         assertThatThrownBy(() -> engine.apply(plan, Step.BACKFILL, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class,
-                        e -> assertThat(e.reason()).isEqualTo(EngineException.BACKFILL_INCOMPLETE));
+                        e -> assertThat(e.reason()).isEqualTo(Reason.BackfillIncomplete));
     }
 
     @Test

@@ -1,12 +1,12 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.testing.Specs;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
-import dev.tandem.api.v1alpha1.SqlSpec;
-import dev.tandem.api.v1alpha1.TargetPhase;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
@@ -79,7 +79,7 @@ class EngineStepTest {
         }
         assertThatThrownBy(() -> engine.apply(plan, Step.ROLLBACK, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(EngineException.POINT_OF_NO_RETURN);
+                    assertThat(e.reason()).isEqualTo(Reason.PointOfNoReturnPassed);
                     assertThat(e.isTransient()).isFalse();
                 });
         assertThat(TestDatabase.tableExists(db, "t")).isTrue();
@@ -94,7 +94,7 @@ class EngineStepTest {
         engine.apply(first, Step.EXPAND, null, StepListener.NONE);
         assertThatThrownBy(() -> engine.apply(changed, Step.BACKFILL, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class,
-                        e -> assertThat(e.reason()).isEqualTo(EngineException.PLAN_MISMATCH));
+                        e -> assertThat(e.reason()).isEqualTo(Reason.PlanMismatch));
     }
 
     @Test
@@ -105,7 +105,7 @@ class EngineStepTest {
         MigrationEngine engine = engine(db);
         assertThatThrownBy(() -> engine.apply(plan, Step.EXPAND, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(EngineException.SQL_ERROR);
+                    assertThat(e.reason()).isEqualTo(Reason.SqlError);
                     assertThat(e.getMessage()).contains("no_such_function");
                 });
         assertThat(TestDatabase.tableExists(db, "a")).isFalse();

@@ -1,8 +1,10 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
@@ -161,7 +163,7 @@ class LockSafetyTest {
             ps.execute();
             assertThatThrownBy(() -> engine.apply(plan, Step.EXPAND, null, StepListener.NONE))
                     .isInstanceOfSatisfying(EngineException.class, e -> {
-                        assertThat(e.reason()).isEqualTo(EngineException.MIGRATION_BUSY);
+                        assertThat(e.reason()).isEqualTo(Reason.MigrationBusy);
                         assertThat(e.isTransient()).isTrue();
                     });
             assertThat(TestDatabase.tableExists(db, "t")).isFalse();

@@ -1,5 +1,7 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.plan.BackfillTuning;
@@ -7,7 +9,7 @@ import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.PlanRenderer;
 import dev.tandem.plan.Planner;
 import dev.tandem.plan.SpecValidator;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.plan.VerifyTuning;
 import dev.tandem.testing.Specs;
 import dev.tandem.testing.SyncSpecs;
@@ -104,7 +106,7 @@ class SyncSafetyTest {
         MigrationPlan plan = plan("collide", DESTINATIONS, destinationEntries());
         assertThatThrownBy(() -> EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(EngineException.KEYS_COLLIDE);
+                    assertThat(e.reason()).isEqualTo(Reason.KeysCollide);
                     assertThat(e.getMessage()).contains("(10,audit) (2 rows of aws, http)").doesNotContain("siem")
                             .contains("nothing was changed");
                 });
@@ -174,7 +176,7 @@ class SyncSafetyTest {
         MigrationPlan plan = plan("fk", OWNERS, List.of(join, owner));
         assertThatThrownBy(() -> EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(EngineException.SYNC_INVALID);
+                    assertThat(e.reason()).isEqualTo(Reason.SyncInvalid);
                     assertThat(e.getMessage()).contains("spec.sync[0]: this entry must fire before the row change")
                             .contains("proxy_rules_proxies references proxy_rules by a foreign key");
                 });
@@ -272,7 +274,7 @@ class SyncSafetyTest {
         MigrationPlan plan = plan("badrows", PAYLOADS, List.of(payload(SyncSpec.OnError.Record)));
         assertThatThrownBy(() -> EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(EngineException.EXISTING_ROWS_INVALID);
+                    assertThat(e.reason()).isEqualTo(Reason.ExistingRowsInvalid);
                     assertThat(e.getMessage()).contains("2 existing rows of events make sync entry payload fail")
                             .contains("id=17 (spec.sync[0].columns.body: invalid input syntax for type json")
                             .contains("id=2500").contains("nothing was changed");
@@ -347,7 +349,7 @@ class SyncSafetyTest {
         MigrationPlan plan = plan("fit", expandSql, List.of(entry));
         assertThatThrownBy(() -> EngineStepTest.engine(db).apply(plan, Step.EXPAND, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(EngineException.SYNC_INVALID);
+                    assertThat(e.reason()).isEqualTo(Reason.SyncInvalid);
                     assertThat(e.getMessage()).contains(expected).contains("nothing was changed");
                 });
         assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tandem%'")).isEqualTo(0L);

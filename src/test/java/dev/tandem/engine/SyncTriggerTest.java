@@ -6,7 +6,7 @@ import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.testing.Specs;
 import dev.tandem.testing.SyncSpecs;
 import dev.tandem.testing.TestDatabase;

@@ -1,12 +1,14 @@
 package dev.tandem.engine;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.api.v1alpha1.VerifySpec;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.plan.VerifyTuning;
 import dev.tandem.testing.ChildJvm;
 import dev.tandem.testing.Specs;
@@ -253,8 +255,10 @@ class VerifierTest {
         assertThat(s.mismatches()).isZero();
         assertThat(s.failedChecks()).hasSize(3);
         assertThat(s.failedChecks().get(0)).isEqualTo("all-named: returned false");
-        assertThat(s.failedChecks().get(1)).startsWith("broken: could not run (42703");
-        assertThat(s.failedChecks().get(2)).startsWith("writes: could not run (25006");
+        assertThat(s.failedChecks().get(1)).isEqualTo("broken: could not run: column \"no_such_column\" does not exist "
+                + "(at character 8 of the statement) (SQLSTATE 42703)");
+        // Run as a subquery, a statement that writes is not even a query to PostgreSQL's grammar.
+        assertThat(s.failedChecks().get(2)).startsWith("writes: could not run: syntax error").endsWith("(SQLSTATE 42601)");
         assertThat(TestDatabase.query(db, "SELECT count(*) FROM users_pii")).isEqualTo(270L);
 
         MigrationPlan inconclusive = usersPlan(List.of(checks.get(0), checks.get(2)));
@@ -270,7 +274,7 @@ class VerifierTest {
         MigrationEngine engine = EngineStepTest.engine(db);
         assertThatThrownBy(() -> engine.apply(plan, Step.VERIFY, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class,
-                        e -> assertThat(e.reason()).isEqualTo(EngineException.VERIFICATION_INCOMPLETE));
+                        e -> assertThat(e.reason()).isEqualTo(Reason.VerificationIncomplete));
         assertThat(verifier(db, 500).run(plan, 1, "", Verifier.Listener.NONE).passed()).isTrue();
         assertThat(engine.apply(plan, Step.VERIFY, null, StepListener.NONE).applied()).isTrue();
 
@@ -283,7 +287,7 @@ class VerifierTest {
                 .isInstanceOf(EngineException.class);
         assertThatThrownBy(() -> engine.apply(plan, Step.VERIFY, null, StepListener.NONE))
                 .isInstanceOfSatisfying(EngineException.class,
-                        e -> assertThat(e.reason()).isEqualTo(EngineException.VERIFICATION_INCOMPLETE));
+                        e -> assertThat(e.reason()).isEqualTo(Reason.VerificationIncomplete));
 
         plant(db, "UPDATE users_pii SET full_name = 'name 1234' WHERE user_id = 1234");
         assertThat(verifier(db, 500).run(plan, 3, "", Verifier.Listener.NONE).passed()).isTrue();

@@ -1,10 +1,10 @@
 package dev.tandem.engine;
 
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
 import dev.tandem.plan.VerifyTuning;
 import dev.tandem.testing.Specs;
 import dev.tandem.testing.SyncSpecs;

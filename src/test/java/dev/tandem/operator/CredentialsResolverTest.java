@@ -1,5 +1,7 @@
 package dev.tandem.operator;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.operator.CredentialsResolver.CredentialsException;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -133,28 +135,28 @@ class CredentialsResolverTest {
     void missingSecretNamesNamespaceNameAndField() {
         CredentialsException e = catchThrowableOfType(CredentialsException.class,
                 () -> CredentialsResolver.resolve(null, NS, NAME));
-        assertThat(e.reason()).isEqualTo("SecretNotFound").isEqualTo(Names.Reasons.SECRET_NOT_FOUND);
+        assertThat(e.reason()).isEqualTo(Reason.SecretNotFound);
         assertThat(e.getMessage()).contains("shop/app-db").contains("spec.database.secretRef.name");
     }
 
     @Test
     void missingHostNamesTheKey() {
         CredentialsException e = failure(secret("port", "5432", "dbname", "app", "user", "u", "password", PASSWORD));
-        assertThat(e.reason()).isEqualTo("SecretKeyMissing");
+        assertThat(e.reason()).isEqualTo(Reason.SecretKeyMissing);
         assertThat(e.getMessage()).contains("shop/app-db").contains("key host");
     }
 
     @Test
     void missingDbnameNamesTheKey() {
         CredentialsException e = failure(secret("host", "pg", "user", "u", "password", PASSWORD));
-        assertThat(e.reason()).isEqualTo("SecretKeyMissing");
+        assertThat(e.reason()).isEqualTo(Reason.SecretKeyMissing);
         assertThat(e.getMessage()).contains("key dbname");
     }
 
     @Test
     void missingUserNamesTheKey() {
         CredentialsException e = failure(secret("host", "pg", "dbname", "app", "password", PASSWORD));
-        assertThat(e.reason()).isEqualTo("SecretKeyMissing");
+        assertThat(e.reason()).isEqualTo(Reason.SecretKeyMissing);
         assertThat(e.getMessage()).contains("key user");
     }
 
@@ -162,14 +164,14 @@ class CredentialsResolverTest {
     void nonNumericPortIsRejected() {
         CredentialsException e = failure(secret("host", "pg", "port", "postgres", "dbname", "app", "user", "u",
                 "password", PASSWORD));
-        assertThat(e.reason()).isEqualTo("SecretKeyMissing");
+        assertThat(e.reason()).isEqualTo(Reason.SecretKeyMissing);
         assertThat(e.getMessage()).contains("shop/app-db").contains("key port").contains("not a number");
     }
 
     @Test
     void emptySecretNamesWhatToAdd() {
         CredentialsException e = failure(new SecretBuilder().withNewMetadata().withName(NAME).endMetadata().build());
-        assertThat(e.reason()).isEqualTo("SecretKeyMissing");
+        assertThat(e.reason()).isEqualTo(Reason.SecretKeyMissing);
         assertThat(e.getMessage()).contains("jdbc-uri").contains("uri").contains("host");
     }
 
@@ -177,7 +179,7 @@ class CredentialsResolverTest {
     void invalidJdbcUriNamesTheKeyWithoutThePassword() {
         CredentialsException e = failure(secret("jdbc-uri", "jdbc:mysql://db/app?password=" + PASSWORD,
                 "password", PASSWORD));
-        assertThat(e.reason()).isEqualTo("SecretKeyMissing");
+        assertThat(e.reason()).isEqualTo(Reason.SecretKeyMissing);
         assertThat(e.getMessage()).contains("key jdbc-uri is invalid");
     }
 

@@ -1,5 +1,7 @@
 package dev.tandem.operator;
 
+import dev.tandem.api.v1alpha1.Reason;
+
 import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
@@ -10,7 +12,7 @@ import dev.tandem.engine.MigrationEngine;
 import dev.tandem.engine.StepListener;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
-import dev.tandem.plan.Step;
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.testing.Manifests;
 import dev.tandem.testing.TestDatabase;
 import dev.tandem.api.v1alpha1.StatusCondition;
@@ -130,14 +132,14 @@ class OperatorLifecycleTest {
 
         // Promotion without the plan hash: nothing runs.
         edit(r, TargetPhase.CutOver, null);
-        s = awaitStatus(r, stalledWith(Names.Reasons.PLAN_HASH_MISMATCH, 3));
+        s = awaitStatus(r, stalledWith(Reason.PlanHashMismatch.name(), 3));
         assertThat(s.getMessage()).contains(hash);
         assertThat(s.getPhase()).isEqualTo(Phase.Verified);
         assertThat(TestDatabase.columnNullable(db, "users", "full_name")).isFalse();
         assertThat(condition(s, Names.Conditions.READY).getStatus()).isEqualTo("False");
 
         edit(r, TargetPhase.CutOver, "0000deadbeef");
-        s = awaitStatus(r, stalledWith(Names.Reasons.PLAN_HASH_MISMATCH, 4));
+        s = awaitStatus(r, stalledWith(Reason.PlanHashMismatch.name(), 4));
         assertThat(s.getMessage()).contains("0000deadbeef").contains(hash);
         assertThat(TestDatabase.columnNullable(db, "users", "full_name")).isFalse();
 
@@ -192,7 +194,7 @@ class OperatorLifecycleTest {
 
         // A rolled-back migration is final.
         edit(r, TargetPhase.Expanded, null);
-        awaitStatus(r, stalledWith(Names.Reasons.ROLLED_BACK_IS_FINAL, 3));
+        awaitStatus(r, stalledWith(Reason.RolledBackIsFinal.name(), 3));
         assertThat(TestDatabase.tableExists(db, "users_pii")).isFalse();
     }
 
@@ -202,7 +204,7 @@ class OperatorLifecycleTest {
         DatabaseTarget db = TestDatabase.fresh(ns);
         TestDatabase.exec(db, Manifests.USERS_SETUP);
         Resource<SchemaMigration> r = apply(Manifests.attributeMove(ns, "m", "late-db", TargetPhase.Expanded));
-        SchemaMigrationStatus s = awaitStatus(r, stalledWith(Names.Reasons.SECRET_NOT_FOUND, 1));
+        SchemaMigrationStatus s = awaitStatus(r, stalledWith(Reason.SecretNotFound.name(), 1));
         assertThat(s.getMessage()).contains("nosecret/late-db").contains("spec.database.secretRef.name");
         assertThat(condition(s, Names.Conditions.DATABASE_CONNECTED).getStatus()).isEqualTo("False");
 
@@ -242,7 +244,7 @@ class OperatorLifecycleTest {
             m.getSpec().setTargetPhase(TargetPhase.Backfilled);
             return m;
         });
-        SchemaMigrationStatus s = awaitStatus(r, stalledWith(Names.Reasons.SPEC_IMMUTABLE, 2));
+        SchemaMigrationStatus s = awaitStatus(r, stalledWith(Reason.SpecImmutable.name(), 2));
         assertThat(s.getMessage()).contains(hash);
         assertThat(s.getPhase()).isEqualTo(Phase.Expanded);
         assertThat(TestDatabase.tableExists(db, "sneaky")).isFalse();
@@ -256,7 +258,7 @@ class OperatorLifecycleTest {
         SchemaMigration m = Manifests.attributeMove(ns, "m", "db", TargetPhase.Expanded);
         m.getSpec().setLockTimeout("soon");
         m.getSpec().getExpand().setSql("BEGIN; CREATE TABLE x (id int); COMMIT;");
-        SchemaMigrationStatus s = awaitStatus(apply(m), stalledWith(Names.Reasons.INVALID_SPEC, 1));
+        SchemaMigrationStatus s = awaitStatus(apply(m), stalledWith(Reason.InvalidSpec.name(), 1));
         assertThat(s.getMessage()).contains("spec.lockTimeout").contains("spec.expand.sql");
     }
 

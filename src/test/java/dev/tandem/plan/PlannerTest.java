@@ -1,7 +1,7 @@
 package dev.tandem.plan;
 
+import dev.tandem.api.v1alpha1.Step;
 import dev.tandem.testing.Specs;
-import dev.tandem.api.v1alpha1.DatabaseSpec;
 import dev.tandem.api.v1alpha1.DeletionPolicy;
 import dev.tandem.api.v1alpha1.PromotionSpec;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;

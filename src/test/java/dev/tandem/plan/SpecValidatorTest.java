@@ -1,11 +1,9 @@
 package dev.tandem.plan;
 
 import dev.tandem.testing.Specs;
-import dev.tandem.api.v1alpha1.DatabaseSpec;
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
 import dev.tandem.api.v1alpha1.SecretRef;
 import dev.tandem.api.v1alpha1.SqlSpec;
-import dev.tandem.api.v1alpha1.TargetPhase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -62,7 +60,7 @@ class SpecValidatorTest {
         SchemaMigrationSpec spec = valid();
         spec.setLockTimeout("0s");
         assertThat(SpecValidator.validate(spec, true)).singleElement().asString()
-                .startsWith("spec.lockTimeout:").contains("zero");
+                .startsWith("spec.lockTimeout:").contains("out of range").contains("from 1ms to 1h");
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** Where the database is and how to reach it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -17,6 +18,8 @@ public class DatabaseSpec {
 
     @Default("tandem")
     @Pattern("^[a-z_][a-z0-9_]{0,62}$")
+    @ValidationRule(value = "!(self in ['public', 'information_schema']) && !self.startsWith('pg_')",
+            message = "trackingSchema cannot be public, information_schema or pg_*; give a schema of Tandem's own, e.g. tandem")
     @JsonPropertyDescription("Schema in the target database that holds Tandem's ledger (created when missing).")
     private String trackingSchema;
 

@@ -19,7 +19,14 @@ import java.util.Set;
  * </ul>
  * In-flight phases ({@code Expanding}, {@code Backfilling}, {@code Verifying}, {@code CuttingOver},
  * {@code Contracting}, {@code RollingBack}) record the intent to run a step before it runs; each
- * leads to its settled phase or stays (a retry). {@code Failed} is left when the cause is fixed.
+ * leads to its settled phase or stays (a retry). An intent never carried out is superseded by a
+ * new one from the settled phase the ledger shows (e.g. a rollback asked for while an expand was
+ * retrying); Expanding may turn to RollingBack directly. {@code Failed} is left when the cause is fixed.
+ *
+ * <p>What moves a migration: a settled phase moves to the in-flight phase of the next step toward
+ * spec.targetPhase when the gates allow it (the plan hash for CutOver and Contracted); an in-flight
+ * phase settles when its step commits in the database ledger. Each settled phase has one step
+ * leading to it ({@link #step()}); {@link Step} keys the ledger.
  */
 public enum Phase {
     Pending(0, false),
@@ -108,7 +115,7 @@ public enum Phase {
     public Set<Phase> next() {
         return switch (this) {
             case Pending -> EnumSet.of(Expanding, RollingBack, Failed);
-            case Expanding -> EnumSet.of(Expanded, Expanding, Failed);
+            case Expanding -> EnumSet.of(Expanded, Expanding, RollingBack, Failed);
             case Expanded -> EnumSet.of(Backfilling, RollingBack);
             case Backfilling -> EnumSet.of(Backfilled, Backfilling, RollingBack, Failed);
             case Backfilled -> EnumSet.of(Verifying, RollingBack);
@@ -150,6 +157,36 @@ public enum Phase {
             case CutOver -> Contracted;
             default -> throw new IllegalStateException("no forward step from " + settled);
         });
+    }
+
+    /** The step that leads to this phase (settled, or in flight toward it); empty for Pending and Failed. */
+    public Optional<Step> step() {
+        return switch (settled()) {
+            case Expanded -> Optional.of(Step.EXPAND);
+            case Backfilled -> Optional.of(Step.BACKFILL);
+            case Verified -> Optional.of(Step.VERIFY);
+            case CutOver -> Optional.of(Step.CUTOVER);
+            case Contracted -> Optional.of(Step.CONTRACT);
+            case RolledBack -> Optional.of(Step.ROLLBACK);
+            default -> Optional.empty();
+        };
+    }
+
+    /** The settled phase a committed step leads to. */
+    public static Phase after(Step step) {
+        return switch (step) {
+            case EXPAND -> Expanded;
+            case BACKFILL -> Backfilled;
+            case VERIFY -> Verified;
+            case CUTOVER -> CutOver;
+            case CONTRACT -> Contracted;
+            case ROLLBACK -> RolledBack;
+        };
+    }
+
+    /** Whether promoting to this settled phase needs promotion.planHash (it crosses or is past the point of no return). */
+    public boolean needsPlanHash() {
+        return this == CutOver || this == Contracted;
     }
 
     /** "3/5" for Verifying and Verified; empty off the forward path. */

@@ -20,6 +20,8 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "spec.targetPhase cannot leave CutOver: the point of no return allows only Contracted next")
 @ValidationRule(value = "oldSelf.targetPhase != 'Contracted' || self.targetPhase == 'Contracted'",
         message = "spec.targetPhase cannot leave Contracted: the migration is finished")
+@ValidationRule(value = "oldSelf.targetPhase != 'RolledBack' || self.targetPhase == 'RolledBack'",
+        message = "spec.targetPhase cannot leave RolledBack: a rolled-back migration is final; create a new SchemaMigration")
 public class SchemaMigrationSpec {
     public static final String DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
 
@@ -48,6 +50,8 @@ public class SchemaMigrationSpec {
 
     @Default("2s")
     @Pattern(DURATION_PATTERN)
+    @ValidationRule(value = "duration(self) >= duration('1ms') && duration(self) <= duration('1h')",
+            message = "lockTimeout must be a duration from 1ms to 1h")
     @JsonPropertyDescription("lock_timeout of every DDL transaction, e.g. 2s or 500ms. Application queries queued behind "
             + "a DDL statement wait at most this long; on timeout the step is retried with backoff and jitter, "
             + "a bounded number of times, and status names the blocking session.")
@@ -55,6 +59,8 @@ public class SchemaMigrationSpec {
 
     @Default("15m")
     @Pattern(DURATION_PATTERN)
+    @ValidationRule(value = "duration(self) >= duration('1s') && duration(self) <= duration('24h')",
+            message = "statementTimeout must be a duration from 1s to 24h")
     @JsonPropertyDescription("statement_timeout of every DDL transaction, e.g. 15m. A step whose statement runs longer "
             + "is rolled back and reported.")
     private String statementTimeout;

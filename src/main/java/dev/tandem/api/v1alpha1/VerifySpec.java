@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
 import java.util.ArrayList;
@@ -24,6 +25,8 @@ public class VerifySpec {
     private Integer cleanPasses;
 
     @Pattern(SchemaMigrationSpec.DURATION_PATTERN)
+    @ValidationRule(value = "duration(self) >= duration('1s') && duration(self) <= duration('720h')",
+            message = "reverifyEvery must be a duration from 1s to 720h")
     @JsonPropertyDescription("While the migration waits at Verified, run another pass this long after the last one "
             + "finished, e.g. 30m. A pass that finds a mismatch revokes Verified and stalls the migration, so cutover is "
             + "refused until a clean pass. Unset: no re-verification.")

@@ -1,0 +1,30 @@
+package dev.tandem.api.v1alpha1;
+
+/** The closed set of reasons of the Kubernetes Events the operator emits. */
+public enum EventReason {
+    StepStarted(false),
+    StepSucceeded(false),
+    StepFailed(true),
+    StepRetrying(true),
+    AwaitingPromotion(false),
+    PromotionRefused(true),
+    SpecImmutable(true),
+    InvalidSpec(true),
+    DatabaseUnavailable(true),
+    PointOfNoReturnPassed(false),
+    VerificationFailed(true),
+    Suspended(false),
+    DeletionRetained(false),
+    DeletionRolledBack(false),
+    DeletionBlocked(true);
+
+    private final boolean warning;
+
+    EventReason(boolean warning) {
+        this.warning = warning;
+    }
+
+    public String type() {
+        return warning ? "Warning" : "Normal";
+    }
+}
