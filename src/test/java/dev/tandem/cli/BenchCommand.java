@@ -10,12 +10,14 @@ import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.EngineException;
 import dev.tandem.engine.EngineSettings;
 import dev.tandem.engine.MigrationEngine;
+import dev.tandem.engine.Redaction;
 import dev.tandem.engine.StepListener;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Ident;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
 import dev.tandem.api.v1alpha1.Step;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,6 +40,9 @@ import java.util.concurrent.Callable;
  * single INSERT ... SELECT ({@link CopyBench}), verification passes against that backfill and against
  * hashing both sides once ({@link VerifyBench}), and the generated sync trigger against a minimal
  * hand-written one under a concurrent single-row UPDATE workload ({@link WriteBench}).
+ *
+ * <p>Not part of the shipped binary: it lives with the test classes and runs from them with
+ * {@code ./bench} (which builds first, then calls {@link #main} on the build's class path).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the backfill against a single INSERT ... SELECT, verification against the backfill "
@@ -98,6 +103,16 @@ public class BenchCommand implements Callable<Integer> {
     private PrintWriter out;
     private DatabaseTarget db;
     private EngineSettings settings;
+
+    /** Runs the benchmark outside Quarkus: plain picocli over the engine's public API. */
+    public static void main(String... args) {
+        CommandLine cli = new CommandLine(new BenchCommand());
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            command.getErr().println("error: " + Redaction.scrub(String.valueOf(e.getMessage())));
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
 
     @Override
     public Integer call() throws Exception {
