@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tandem", mixinStandardHelpOptions = true, version = "tandem 0.1.0",
         description = "Online, zero-downtime PostgreSQL schema migrations: expand, sync, backfill, verify, "
                 + "cut over, contract.",
-        subcommands = {PlanCommand.class, RunCommand.class, BackfillCommand.class, VerifyCommand.class, OperatorCommand.class,
-                BenchCommand.class})
+        subcommands = {PlanCommand.class, RunCommand.class, BackfillCommand.class, VerifyCommand.class,
+                OperatorCommand.class})
 public class TandemCommand {
 }

@@ -31,7 +31,8 @@ import java.util.Optional;
 
 /**
  * Builds and follows a migration's Jobs: the backfill ({@code tandem backfill}, one per plan) and
- * the verification passes ({@code tandem verify}, one per pass). Each runs the operator's own
+ * the verification passes ({@code tandem verify}, one per pass). Both are Indexed Jobs with one
+ * pod per worker (backfill.parallelism, verify.parallelism). Each runs the operator's own
  * image (pulled with the operator's imagePullSecrets and pull policy, as the chart configures them),
  * reads the plan from the plan ConfigMap and the connection from the Secret as TANDEM_DB_*
  * variables, has no service-account token, runs non-root with a read-only root file system and
@@ -87,7 +88,7 @@ public class JobFactory {
                         "--plan-hash=" + plan.hash(), "--pass=" + pass, "--retry-token=" + (retryToken == null ? "" : retryToken),
                         "--tracking-schema=" + m.getSpec().getDatabase().effectiveTrackingSchema()));
                 args.addAll(tuning.toArgs());
-                return ensure(m, build(m, secret, plan, VERIFY, verifyJobName(m, plan, pass), args, 1,
+                return ensure(m, build(m, secret, plan, VERIFY, verifyJobName(m, plan, pass), args, tuning.parallelism(),
                         m.getSpec().getVerify() == null ? null : m.getSpec().getVerify().getResources(), suspend), suspend);
             }
         };

@@ -97,6 +97,12 @@ public final class SpecValidator {
 
     /** Largest batchSize: a batch is one transaction; past a million rows it holds its snapshot too long. */
     public static final int MAX_BATCH_SIZE = 1_000_000;
+    /** Most workers of a backfill or a verification pass (pods of its Indexed Job). */
+    public static final int MAX_PARALLELISM = 64;
+    /** Bounds of verify.chunkSize: below, per-chunk costs dominate; above, a chunk's snapshot lasts too long. */
+    public static final int MIN_CHUNK_SIZE = 100;
+    public static final int MAX_CHUNK_SIZE = 1_000_000;
+    public static final int MAX_RECORDED_MISMATCHES = 100_000;
 
     private static void validateBackfill(List<String> errors, BackfillSpec backfill) {
         String size = backfill.getBatchSize();
@@ -106,7 +112,7 @@ public final class SpecValidator {
                         + MAX_BATCH_SIZE + "; give rows per batch, e.g. 5000, or auto");
             }
         }
-        checkRange(errors, "spec.backfill.parallelism", backfill.getParallelism(), 1, 64, "workers (page ranges)");
+        checkRange(errors, "spec.backfill.parallelism", backfill.getParallelism(), 1, MAX_PARALLELISM, "workers (page ranges)");
         checkRange(errors, "spec.backfill.maxRowsPerSecond", backfill.getMaxRowsPerSecond(), 0, 1_000_000_000,
                 "rows per second over all workers, 0 for no limit");
         checkDuration(errors, "spec.backfill.targetBatchTime", backfill.getTargetBatchTime(), Duration.ofMillis(10),
@@ -124,9 +130,12 @@ public final class SpecValidator {
                 Duration.ofDays(30));
         checkRange(errors, "spec.verify.cleanPasses", verify.getCleanPasses(), 1, 100,
                 "consecutive clean passes needed");
-        checkRange(errors, "spec.verify.chunkSize", verify.getChunkSize(), 100, 1_000_000, "rows per chunk, e.g. 50000");
-        checkRange(errors, "spec.verify.maxRecordedMismatches", verify.getMaxRecordedMismatches(), 0, 100_000,
-                "mismatches recorded per pass");
+        checkRange(errors, "spec.verify.chunkSize", verify.getChunkSize(), MIN_CHUNK_SIZE, MAX_CHUNK_SIZE,
+                "rows per chunk, e.g. 200000");
+        checkRange(errors, "spec.verify.parallelism", verify.getParallelism(), 1, MAX_PARALLELISM,
+                "workers comparing chunks at once");
+        checkRange(errors, "spec.verify.maxRecordedMismatches", verify.getMaxRecordedMismatches(), 0,
+                MAX_RECORDED_MISMATCHES, "mismatches recorded per pass");
         List<String> names = new ArrayList<>();
         List<VerifySpec.VerifyCheck> checks = verify.getChecks() == null ? List.of() : verify.getChecks();
         for (int i = 0; i < checks.size(); i++) {

@@ -23,15 +23,19 @@ public final class TrackingSql {
     public static final String VERIFY_PASSES = "verify_passes";
     public static final String VERIFY_PROGRESS = "verify_progress";
     public static final String VERIFY_MISMATCHES = "verify_mismatches";
+    /** A verification pass's key-range chunks, cut once when its entry starts. */
+    public static final String VERIFY_CHUNKS = "verify_chunks";
     /** Written by the old-storage watch after cutover: writes that still reached the old storage. */
     public static final String OLD_STORAGE_WRITES = "old_storage_writes";
     /** Tables the bootstrap creates last: when they exist, the schema is complete. */
-    public static final List<String> LAST_TABLES = List.of(SYNC_ERRORS, VERIFY_MISMATCHES, OLD_STORAGE_WRITES);
+    public static final List<String> LAST_TABLES = List.of(SYNC_ERRORS, VERIFY_MISMATCHES, VERIFY_CHUNKS,
+            OLD_STORAGE_WRITES);
     /** The ledger: what ran. Kept for good, also after contract. */
     public static final List<String> LEDGER_TABLES = List.of(MIGRATIONS, STEPS, STEP_UNITS);
     /** The work tables: progress of backfill and verification, sync errors, the watch; emptied by contract. */
     public static final List<String> WORK_TABLES = List.of(BACKFILL_ENTRIES, BACKFILL_SHARDS, BACKFILL_BATCH_LOG,
-            SYNC_REMOVALS, SYNC_ERRORS, VERIFY_PASSES, VERIFY_PROGRESS, VERIFY_MISMATCHES, OLD_STORAGE_WRITES);
+            SYNC_REMOVALS, SYNC_ERRORS, VERIFY_PASSES, VERIFY_PROGRESS, VERIFY_MISMATCHES, VERIFY_CHUNKS,
+            OLD_STORAGE_WRITES);
     /** Every table of the tracking schema. */
     public static final List<String> TABLES = java.util.stream.Stream.concat(LEDGER_TABLES.stream(), WORK_TABLES.stream())
             .toList();
@@ -124,6 +128,12 @@ public final class TrackingSql {
                     + "kind text NOT NULL, key text NOT NULL, old_row text, new_row text, "
                     + "seq bigint GENERATED ALWAYS AS IDENTITY, found_at timestamptz NOT NULL DEFAULT now(), "
                     + "PRIMARY KEY (migration, pass, entry, kind, key))",
+                // A pass's key-range chunks, cut once when its entry starts; a worker's share is a subset of them.
+                "ALTER TABLE " + t(schema, VERIFY_PROGRESS) + " ADD COLUMN IF NOT EXISTS chunks_planned int",
+                "CREATE TABLE IF NOT EXISTS " + t(schema, VERIFY_CHUNKS) + " ("
+                    + "migration text NOT NULL, pass int NOT NULL, entry int NOT NULL, chunk int NOT NULL, "
+                    + "lower_key text[], upper_key text[], done boolean NOT NULL DEFAULT false, rows_walked bigint, "
+                    + "done_at timestamptz, PRIMARY KEY (migration, pass, entry, chunk))",
                 "CREATE TABLE IF NOT EXISTS " + t(schema, OLD_STORAGE_WRITES) + " ("
                     + "migration text NOT NULL, tbl text NOT NULL, op text NOT NULL, app text, role text, "
                     + "at timestamptz NOT NULL DEFAULT clock_timestamp())",

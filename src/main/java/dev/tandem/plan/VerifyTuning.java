@@ -12,13 +12,20 @@ import java.util.List;
  * @param reverifyEvery         pause between re-verification passes at Verified, or null for none
  * @param chunkSize             source rows per chunk
  * @param maxRecordedMismatches mismatching rows recorded per pass
+ * @param parallelism           workers comparing a pass's chunks at once
  */
-public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSize, int maxRecordedMismatches) {
-    public static final int DEFAULT_CHUNK_SIZE = 50_000;
+public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSize, int maxRecordedMismatches,
+                           int parallelism) {
+    public static final int DEFAULT_CHUNK_SIZE = 200_000;
     public static final int DEFAULT_MAX_RECORDED = 1_000;
+    public static final int DEFAULT_PARALLELISM = 2;
+
+    public VerifyTuning {
+        parallelism = Math.max(1, parallelism);
+    }
 
     public static VerifyTuning defaults() {
-        return new VerifyTuning(1, null, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RECORDED);
+        return new VerifyTuning(1, null, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RECORDED, DEFAULT_PARALLELISM);
     }
 
     public static VerifyTuning from(VerifySpec spec) {
@@ -28,15 +35,21 @@ public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSiz
         return new VerifyTuning(spec.getCleanPasses() == null ? 1 : Math.max(1, spec.getCleanPasses()),
                 spec.getReverifyEvery() == null ? null : Durations.parseOr(spec.getReverifyEvery(), null),
                 spec.getChunkSize() == null ? DEFAULT_CHUNK_SIZE : Math.max(1, spec.getChunkSize()),
-                spec.getMaxRecordedMismatches() == null ? DEFAULT_MAX_RECORDED : Math.max(0, spec.getMaxRecordedMismatches()));
+                spec.getMaxRecordedMismatches() == null ? DEFAULT_MAX_RECORDED : Math.max(0, spec.getMaxRecordedMismatches()),
+                spec.getParallelism() == null ? DEFAULT_PARALLELISM : spec.getParallelism());
     }
 
     public VerifyTuning withChunkSize(int rows) {
-        return new VerifyTuning(cleanPasses, reverifyEvery, rows, maxRecordedMismatches);
+        return new VerifyTuning(cleanPasses, reverifyEvery, rows, maxRecordedMismatches, parallelism);
+    }
+
+    public VerifyTuning withParallelism(int workers) {
+        return new VerifyTuning(cleanPasses, reverifyEvery, chunkSize, maxRecordedMismatches, workers);
     }
 
     /** The options of {@code tandem verify} that carry this tuning. */
     public List<String> toArgs() {
-        return List.of("--chunk-size=" + chunkSize, "--max-recorded-mismatches=" + maxRecordedMismatches);
+        return List.of("--chunk-size=" + chunkSize, "--max-recorded-mismatches=" + maxRecordedMismatches,
+                "--workers=" + parallelism);
     }
 }

@@ -32,12 +32,22 @@ public class VerifySpec {
             + "refused until a clean pass. Unset: no re-verification.")
     private String reverifyEvery;
 
-    @Default("50000")
+    @Default("200000")
     @Min(100)
     @Max(1000000)
-    @JsonPropertyDescription("Source rows per chunk. Each chunk is read in one REPEATABLE READ snapshot (both sides), "
-            + "compared by an aggregate hash first and row by row only when the hashes differ.")
+    @JsonPropertyDescription("Source rows per chunk (about: the bounds are cut once per pass from a sample of the "
+            + "keys). Each chunk is read in one REPEATABLE READ snapshot (both sides), compared by an aggregate hash first "
+            + "and row by row only when the hashes differ.")
     private Integer chunkSize;
+
+    @Default("2")
+    @Min(1)
+    @Max(64)
+    @JsonPropertyDescription("Workers comparing a pass's chunks at once, each on its own connection (each keeps about "
+            + "one database core busy; 1 on a database without a spare core): each pass is an Indexed Job whose worker i "
+            + "compares every parallelism-th chunk (tandem run starts as many threads). An entry whose new key is not its "
+            + "old key is compared by one worker.")
+    private Integer parallelism;
 
     @Default("1000")
     @Min(0)
@@ -63,6 +73,8 @@ public class VerifySpec {
     public void setReverifyEvery(String reverifyEvery) { this.reverifyEvery = reverifyEvery; }
     public Integer getChunkSize() { return chunkSize; }
     public void setChunkSize(Integer chunkSize) { this.chunkSize = chunkSize; }
+    public Integer getParallelism() { return parallelism; }
+    public void setParallelism(Integer parallelism) { this.parallelism = parallelism; }
     public Integer getMaxRecordedMismatches() { return maxRecordedMismatches; }
     public void setMaxRecordedMismatches(Integer maxRecordedMismatches) { this.maxRecordedMismatches = maxRecordedMismatches; }
     public String getRetry() { return retry; }
