@@ -72,6 +72,7 @@ final class SyncValidator {
         if (e.getReverse() != null) {
             e.getReverse().forEach((col, expr) -> fragment(errors, at + ".reverse." + col, expr));
         }
+        Lookups.validate(errors, at, e);
         if (SyncCompiler.sameTable(e)) {
             inPlace(errors, at, e);
         } else {
