@@ -38,6 +38,11 @@ final class Lookups {
             return;
         }
         boolean inPlace = SyncCompiler.sameTable(e);
+        if (inPlace && e.getAppTriggers() == SyncSpec.AppTriggers.Skip) {
+            errors.add(at + ".appTriggers: Skip cannot be combined with lookups: a batch reads the looked-up rows as "
+                    + "of its snapshot, and only the entry's own trigger (which Skip turns off) reads a change "
+                    + "committed meanwhile; use Fire");
+        }
         String source = Ident.last(e.getFrom().getTable());
         Set<String> names = new HashSet<>();
         for (int m = 0; m < lookups.size(); m++) {
