@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,8 @@ public class SyncSpec {
             + "(e.g. [{table: proxies, on: 'proxies.id = proxy_rules.proxy_id'}]). A write to a looked-up row "
             + "re-derives the new storage of every related source row; the backfill and the verification read the "
             + "looked-up values as the triggers do. Columns of to.key (and, for another table, from.where) cannot "
-            + "read a looked-up table.")
+            + "read a looked-up table. At most 9.")
+    @Size(max = 9)
     private List<SyncLookup> lookups;
 
     @JsonPropertyDescription("Optional new -> old mapping: old column <- SQL expression over the new row, for new "
