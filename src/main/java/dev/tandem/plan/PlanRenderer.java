@@ -51,7 +51,7 @@ public final class PlanRenderer {
         String update = l.anyColumn() || l.columns().isEmpty() ? "update" : "update of " + String.join(", ", l.columns());
         return "looks up " + l.table() + " on " + l.on() + ": the AFTER trigger " + l.functionName() + " on " + l.table()
                 + " (insert, delete, " + update + ") re-derives the related " + s.sourceTable() + " rows"
-                + (s.inPlace() ? " (an UPDATE of them that fires this entry's trigger)"
+                + (s.inPlace() ? " (an UPDATE of them that fires this entry's trigger, and the table's other triggers)"
                 : " (each locked FOR SHARE, then written as this entry's trigger writes it)")
                 + "; this entry's trigger locks FOR SHARE the " + l.table() + " rows a written row newly relates to";
     }

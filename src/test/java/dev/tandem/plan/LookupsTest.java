@@ -132,4 +132,21 @@ class LookupsTest {
         assertThat(plan.sync().get(0).lookups().get(0).anyColumn()).isTrue();
         assertThat(PlanRenderer.render(plan)).contains("AFTER INSERT OR DELETE OR UPDATE ON \"proxies\"");
     }
+
+    @Test
+    void aPlanWithLookupsReadsBackFromItsJsonAsTheJobsReadIt() throws Exception {
+        MigrationPlan plan = Planner.plan("ns", "m", spec(OWNER, lookup("proxies", "proxies.id = proxy_rules.proxy_id")));
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("plan", ".json");
+        java.nio.file.Files.writeString(file, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(plan));
+        MigrationPlan read = dev.tandem.cli.JobInputs.readPlan(file);
+        assertThat(read.sync()).isEqualTo(plan.sync());
+        assertThat(read.sync().get(0).lookups()).hasSize(1);
+    }
+
+    @Test
+    void onlyQualifiedReferencesOfTheLookedUpTableAreReplacedTheRestStaysAsWritten() {
+        assertThat(SqlFragment.replaceQualified("E'\\'' || proxies.x || \"proxies\".\"Y\" /* proxies.z */ -- proxies.w\n"
+                        + "|| s.proxies.v || proxies.f(1) || 'proxies.q'", "proxies", c -> "[" + c + "]"))
+                .isEqualTo("E'\\'' || [x] || [Y] /* proxies.z */ -- proxies.w\n|| s.proxies.v || proxies.f(1) || 'proxies.q'");
+    }
 }
