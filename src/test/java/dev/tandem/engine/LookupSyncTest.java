@@ -131,4 +131,51 @@ class LookupSyncTest {
         assertThat(Seed001.verify(db, plan, 1).result()).isEqualTo(VerifyState.PASSED);
         EngineStepTest.engine(db).apply(plan, Step.VERIFY, null, StepListener.NONE);
     }
+
+    /**
+     * onError Record: a looked-up change that makes a related row's expression raise goes through;
+     * the row is recorded (and verification names it) until a later change fixes it.
+     */
+    @ParameterizedTest(name = "in place: {0}")
+    @ValueSource(booleans = {true, false})
+    void aLookedUpChangeThatMakesARowsExpressionRaiseGoesThroughAndIsRecorded(boolean inPlace) throws Exception {
+        DatabaseTarget db = Seed001.database("lookup_errors", 500);
+        MigrationPlan plan = Seed001.plan(inPlace, "100 / proxies.backend_api_id");
+        Seed001.expand(db, plan);
+        Seed001.backfill(db, plan);
+        TestDatabase.exec(db, "INSERT INTO backend_apis VALUES (0, 'zero'); UPDATE proxies SET backend_api_id = 0 WHERE id = 7");
+        assertThat(TestDatabase.query(db, "SELECT count(DISTINCT source_key) FROM tandem.sync_errors"))
+                .isEqualTo((long) 500 / Seed001.PROXIES);
+        assertThat(Seed001.verify(db, plan, 1).result()).isEqualTo(VerifyState.FAILED);
+        TestDatabase.exec(db, "UPDATE proxies SET backend_api_id = 4 WHERE id = 7");
+        assertThat(Seed001.owner(db, inPlace, 56)).isEqualTo(25L);
+    }
+
+    /** An entry with a reverse mapping: the re-derived new rows do not write back to the old ones. */
+    @Test
+    void aLookedUpChangeOfAnEntryWithAReverseMappingDoesNotWriteBack() throws Exception {
+        DatabaseTarget db = Seed001.database("lookup_reverse", 500);
+        SchemaMigrationSpec spec = Specs.of("CREATE TABLE backend_api_rules (id bigint PRIMARY KEY, owner_id bigint, "
+                + "pattern text NOT NULL)", null, null, null);
+        SyncSpec entry = SyncSpecs.entry("rules", "proxy_rules", List.of("id"), null, "backend_api_rules", List.of("id"),
+                Map.of("id", "id", "owner_id", "proxies.backend_api_id", "pattern", "pattern"));
+        entry.setReverse(Map.of("pattern", "pattern"));
+        SyncLookup lookup = new SyncLookup();
+        lookup.setTable("proxies");
+        lookup.setOn("proxies.id = proxy_rules.proxy_id");
+        entry.setLookups(List.of(lookup));
+        spec.setSync(List.of(entry));
+        MigrationPlan plan = Planner.plan("ns", "reverse", spec);
+        Seed001.expand(db, plan);
+        Seed001.backfill(db, plan);
+        TestDatabase.exec(db, "CREATE TABLE writes (n int); CREATE FUNCTION count_write() RETURNS trigger LANGUAGE plpgsql "
+                + "AS $$ BEGIN INSERT INTO writes VALUES (1); RETURN NULL; END $$; CREATE TRIGGER count_write AFTER UPDATE "
+                + "ON proxy_rules FOR EACH ROW EXECUTE FUNCTION count_write()");
+        TestDatabase.exec(db, "UPDATE proxies SET backend_api_id = 9 WHERE id = 7");
+        assertThat(Seed001.owner(db, false, 56)).isEqualTo(9L);
+        assertThat(TestDatabase.query(db, "SELECT count(*) FROM writes")).as("writes back to proxy_rules").isEqualTo(0L);
+        TestDatabase.exec(db, "UPDATE backend_api_rules SET pattern = '/rev' WHERE id = 56");
+        assertThat(TestDatabase.query(db, "SELECT pattern FROM proxy_rules WHERE id = 56")).isEqualTo("/rev");
+        assertThat(Seed001.wrongOwners(db, false)).isZero();
+    }
 }

@@ -43,24 +43,30 @@ final class Seed001 {
     }
 
     static MigrationPlan plan(boolean inPlace) {
+        return plan(inPlace, "proxies.backend_api_id");
+    }
+
+    /** @param owner the new owner's expression */
+    static MigrationPlan plan(boolean inPlace, String owner) {
         SchemaMigrationSpec spec;
         SyncSpec entry;
         if (inPlace) {
             spec = Specs.of("ALTER TABLE proxy_rules ADD COLUMN owner_id bigint, ADD COLUMN owner_type text", null, null, null);
             entry = SyncSpecs.entry("owner", "proxy_rules", List.of("id"), null, "proxy_rules", List.of(),
-                    Map.of("owner_id", "proxies.backend_api_id", "owner_type", "'BackendApi'"));
+                    Map.of("owner_id", owner, "owner_type", "'BackendApi'"));
         } else {
             spec = Specs.of("CREATE TABLE backend_api_rules (id bigint PRIMARY KEY, owner_id bigint, pattern text NOT NULL)",
                     null, null, null);
             entry = SyncSpecs.entry("rules", "proxy_rules", List.of("id"), null, "backend_api_rules", List.of("id"),
-                    Map.of("id", "id", "owner_id", "proxies.backend_api_id", "pattern", "pattern"));
+                    Map.of("id", "id", "owner_id", owner, "pattern", "pattern"));
         }
         SyncLookup lookup = new SyncLookup();
         lookup.setTable("proxies");
         lookup.setOn("proxies.id = proxy_rules.proxy_id");
         entry.setLookups(List.of(lookup));
         spec.setSync(List.of(entry));
-        return Planner.plan("ns", inPlace ? "owner" : "rules", spec);
+        return Planner.plan("ns", (inPlace ? "owner" : "rules") + (owner.equals("proxies.backend_api_id") ? ""
+                : "-" + Integer.toHexString(owner.hashCode())), spec);
     }
 
     static void expand(DatabaseTarget db, MigrationPlan plan) throws Exception {
