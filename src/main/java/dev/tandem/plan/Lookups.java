@@ -134,6 +134,31 @@ final class Lookups {
         }
     }
 
+    /** The columns a fragment names as {@code qualifier.column}, in order, each once. */
+    static List<String> qualifiedColumns(String text, String qualifier) {
+        List<SqlFragment.Token> t = SqlFragment.tokens(text);
+        List<String> out = new ArrayList<>();
+        for (int j = 0; j + 2 < t.size(); j++) {
+            if (SqlFragment.isQualifiedRef(t, j, qualifier) && !out.contains(t.get(j + 2).name())) {
+                out.add(t.get(j + 2).name());
+            }
+        }
+        return out;
+    }
+
+    /** Whether a fragment mentions {@code name} other than as the qualifier of a column reference. */
+    static boolean mentionsUnqualified(String text, String name) {
+        List<SqlFragment.Token> t = SqlFragment.tokens(text);
+        for (int j = 0; j < t.size(); j++) {
+            boolean named = (t.get(j).kind() == SqlFragment.Kind.IDENTIFIER || t.get(j).kind() == SqlFragment.Kind.QUOTED_IDENTIFIER)
+                    && name.equals(t.get(j).name());
+            if (named && !(j + 2 < t.size() && SqlFragment.isQualifiedRef(t, j, name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The names a fragment uses as the qualifier of a column reference. */
     private static Set<String> qualifiers(String text) {
         Set<String> out = new java.util.TreeSet<>();
@@ -167,10 +192,10 @@ final class Lookups {
             List<String> columns = new ArrayList<>();
             boolean any = false;
             for (String text : texts) {
-                SqlFragment.qualifiedColumns(text, name).stream().filter(c -> !columns.contains(c)).forEach(columns::add);
-                any |= SqlFragment.mentionsUnqualified(text, name);
+                qualifiedColumns(text, name).stream().filter(c -> !columns.contains(c)).forEach(columns::add);
+                any |= mentionsUnqualified(text, name);
             }
-            SqlFragment.qualifiedColumns(l.getOn(), name).stream().filter(c -> !columns.contains(c)).forEach(columns::add);
+            qualifiedColumns(l.getOn(), name).stream().filter(c -> !columns.contains(c)).forEach(columns::add);
             out.add(new CompiledSync.Lookup(m, l.getTable(), l.getOn().strip(), List.copyOf(columns), any,
                     "tandem_l" + m + "_" + base));
         }

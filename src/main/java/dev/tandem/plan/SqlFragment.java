@@ -164,32 +164,8 @@ public final class SqlFragment {
         return out.append(text.substring(copied)).toString();
     }
 
-    /** The columns a fragment names as {@code qualifier.column}, in order, each once. */
-    public static List<String> qualifiedColumns(String text, String qualifier) {
-        List<Token> t = tokens(text);
-        List<String> out = new ArrayList<>();
-        for (int j = 0; j + 2 < t.size(); j++) {
-            if (isQualifiedRef(t, j, qualifier) && !out.contains(t.get(j + 2).name())) {
-                out.add(t.get(j + 2).name());
-            }
-        }
-        return out;
-    }
-
-    /** Whether a fragment mentions {@code name} other than as the qualifier of a column reference. */
-    public static boolean mentionsUnqualified(String text, String name) {
-        List<Token> t = tokens(text);
-        for (int j = 0; j < t.size(); j++) {
-            boolean named = (t.get(j).kind() == Kind.IDENTIFIER || t.get(j).kind() == Kind.QUOTED_IDENTIFIER)
-                    && name.equals(t.get(j).name());
-            if (named && !(j + 2 < t.size() && isQualifiedRef(t, j, name))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isQualifiedRef(List<Token> t, int j, String qualifier) {
+    /** Whether tokens j, j+1, j+2 are {@code qualifier.column} (not schema.qualifier.column, nor a function call). */
+    static boolean isQualifiedRef(List<Token> t, int j, String qualifier) {
         Token q = t.get(j);
         return (q.kind() == Kind.IDENTIFIER || q.kind() == Kind.QUOTED_IDENTIFIER) && qualifier.equals(q.name())
                 && (j == 0 || t.get(j - 1).kind() != Kind.DOT) && t.get(j + 1).kind() == Kind.DOT
