@@ -80,6 +80,26 @@ final class Lookups {
         }
     }
 
+    /** A looked-up table no entry writes: its own changes would re-derive rows from inside the triggers that made them. */
+    static List<String> writtenLookupErrors(List<SyncSpec> entries) {
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            List<SyncLookup> lookups = entries.get(i).getLookups() == null ? List.of() : entries.get(i).getLookups();
+            for (int m = 0; m < lookups.size(); m++) {
+                String table = Ident.qualified(lookups.get(m).getTable());
+                for (SyncSpec other : entries) {
+                    if (table.equals(Ident.qualified(other.getTo().getTable()))) {
+                        errors.add("spec.sync[" + i + "].lookups[" + m + "].table: " + lookups.get(m).getTable()
+                                + " is written by sync entry " + other.getName() + "; a lookup reads a table the "
+                                + "application writes, not one the migration fills (read it in a subquery of the "
+                                + "expression instead, as entries fire in an order that keeps it filled)");
+                    }
+                }
+            }
+        }
+        return errors;
+    }
+
     private static void on(List<String> errors, String field, String on, String name, String source) {
         if (SyncCompiler.blank(on)) {
             errors.add(field + ": missing; give the condition that relates its rows to " + source + " rows, e.g. "

@@ -29,6 +29,7 @@ final class SyncValidator {
         if (errors.isEmpty()) {
             errors.addAll(SyncCompiler.sharedTargetErrors(entries));
             errors.addAll(SyncCompiler.orderErrors(entries));
+            errors.addAll(Lookups.writtenLookupErrors(entries));
         }
         return errors;
     }

@@ -149,4 +149,19 @@ class LookupsTest {
                         + "|| s.proxies.v || proxies.f(1) || 'proxies.q'", "proxies", c -> "[" + c + "]"))
                 .isEqualTo("E'\\'' || [x] || [Y] /* proxies.z */ -- proxies.w\n|| s.proxies.v || proxies.f(1) || 'proxies.q'");
     }
+
+    @Test
+    void aTableAnotherEntryFillsCannotBeLookedUp() {
+        SchemaMigrationSpec spec = Specs.of("CREATE TABLE breeds (id serial PRIMARY KEY, name text UNIQUE NOT NULL); "
+                + "ALTER TABLE dogs ADD COLUMN breed_id int", null, null, null);
+        SyncSpec breeds = SyncSpecs.entry("breeds", "dogs", List.of("id"), null, "breeds", List.of("name"),
+                Map.of("name", "breed"));
+        breeds.setOnDelete(SyncSpec.OnDelete.Keep);
+        SyncSpec breedId = SyncSpecs.entry("breed-id", "dogs", List.of("id"), null, "dogs", List.of(),
+                Map.of("breed_id", "breeds.id"));
+        breedId.setLookups(List.of(lookup("breeds", "breeds.name = dogs.breed")));
+        spec.setSync(List.of(breeds, breedId));
+        assertThat(errors(spec)).singleElement().asString()
+                .startsWith("spec.sync[1].lookups[0].table: breeds is written by sync entry breeds");
+    }
 }
