@@ -147,7 +147,8 @@ final class LookupSql {
                 + "      BEGIN\n        tandem_new_in := " + TriggerSql.rowCondition(s, "tandem_row") + ";\n"
                 + "        IF tandem_new_in THEN\n" + TriggerSql.assign(s, values, "tandem_row", "          ")
                 + "        END IF;\n"
-                + TriggerSql.onError(s, "forward", TriggerSql.sourceKeyArray(s, "tandem_row"), "CONTINUE;")
+                + (s.recordErrors() ? indent(TriggerSql.onError(s, "forward", TriggerSql.sourceKeyArray(s, "tandem_row"),
+                "CONTINUE;"), "    ") : "")
                 + "      END;\n" + indent(forward.write(), "    ");
     }
 
