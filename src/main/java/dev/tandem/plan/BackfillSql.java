@@ -18,7 +18,9 @@ import java.util.stream.IntStream;
  * trigger's upsert of the same key: a row a trigger wrote before the batch is skipped (an
  * anti-join, or ON CONFLICT DO NOTHING when the batch is retried after a unique violation); a
  * trigger that writes after the batch updates the copied row. Rows untouched since expand (their
- * xmin older than expand's transaction) cannot have a trigger's row and skip the anti-join.
+ * xmin older than expand's transaction) rarely have a trigger's row and skip the anti-join; when
+ * one has (a looked-up change re-derives rows that did not change themselves), the unique
+ * violation sends the batch to the anti-join.
  *
  * <p><b>Removals that raced a batch.</b> A trigger that removes a new row the batch has not yet
  * committed finds nothing; it logs the key ({@code sync_removals}). After the last batch, once every

@@ -34,13 +34,51 @@ import java.util.stream.Collectors;
  * @param trackingSchema the tracking schema (removal log and error table live there)
  * @param functionName   forward trigger function (also the trigger's name)
  * @param reverseName    reverse trigger function, or null
+ * @param lookups        the other tables the expressions read (spec.sync[i].lookups), in spec order; empty when none.
+ *                       {@code columns} (and, in place, {@code where}) already read them: each
+ *                       {@code table.column} is the related row's value, as a scalar subquery
  */
 public record CompiledSync(int index, String name, String sourceTable, List<String> sourceKey, String where,
                            String targetTable, List<String> targetKey, String targetWhere,
                            Map<String, String> columns, Map<String, String> reverse, boolean keep,
                            boolean inPlace, boolean before, int order, List<Owner> owners, boolean recordErrors,
                            boolean skipAppTriggers, String migration, String trackingSchema,
-                           String functionName, String reverseName) {
+                           String functionName, String reverseName, List<Lookup> lookups) {
+
+    public CompiledSync {
+        lookups = lookups == null ? List.of() : List.copyOf(lookups);
+    }
+
+    /**
+     * A looked-up table of the entry.
+     *
+     * @param index        position in the entry's lookups, from 0
+     * @param table        the table as written
+     * @param on           the condition relating its rows (alias: its own name) to source rows (alias: the source's name)
+     * @param columns      the columns the entry names as {@code table.column}, those of {@code on} included
+     * @param anyColumn    the entry also reads the table another way (a subquery of its own): any change of a row counts
+     * @param functionName the trigger function (and trigger) on the table that re-derives related source rows
+     */
+    public record Lookup(int index, String table, String on, List<String> columns, boolean anyColumn,
+                         String functionName) {
+
+        public String alias() {
+            return Ident.quote(Ident.last(table));
+        }
+
+        public String qualified() {
+            return Ident.qualified(table);
+        }
+
+        public String qualifiedFunction() {
+            return Ident.schemaPrefix(table) + Ident.quote(functionName);
+        }
+    }
+
+    /** Where in the spec a lookup is, for messages: spec.sync[i].lookups[m]. */
+    public String field(Lookup lookup) {
+        return field() + ".lookups[" + lookup.index() + "]";
+    }
 
     /** An entry that writes a (possibly shared) target table, and the rows it owns there. */
     public record Owner(String name, String targetWhere) {

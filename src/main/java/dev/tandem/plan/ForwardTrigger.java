@@ -32,9 +32,19 @@ final class ForwardTrigger {
     private final String matchNewKey;
     private final String matchOldKey;
     private final String newKeyText;
+    /** The source row written: NEW, or a row a lookup's trigger re-derives. */
+    private final String row;
+    /** Whether the source row is new: an INSERT, or never (a lookup's re-derivation). */
+    private final String inserted;
 
     ForwardTrigger(CompiledSync s) {
+        this(s, "NEW", "TG_OP = 'INSERT'");
+    }
+
+    ForwardTrigger(CompiledSync s, String row, String inserted) {
         this.s = s;
+        this.row = row;
+        this.inserted = inserted;
         this.cols = s.targetColumns();
         this.key = s.targetKey();
         this.keyPos = key.stream().map(cols::indexOf).toList();
@@ -60,13 +70,13 @@ final class ForwardTrigger {
             b.append("  IF current_setting('").append(TriggerSql.SKIP_SETTING).append("', true) = ").append(literal(s.name()))
                     .append(" THEN\n    ").append(ret).append("\n  END IF;\n");
         }
-        b.append(evaluation()).append(s.keep() ? "  -- onDelete: Keep: a new row stays when its old row goes or maps elsewhere\n"
+        b.append(LookupSql.lockRelated(s)).append(evaluation()).append(s.keep() ? "  -- onDelete: Keep: a new row stays when its old row goes or maps elsewhere\n"
                 : removal()).append(write()).append("  ").append(ret).append("\nEND\n");
         return TriggerSql.function(s.qualifiedFunction(), "sync entry '" + s.name() + "': " + s.sourceTable() + " -> "
                 + s.targetTable() + ", fires " + (s.before() ? "BEFORE" : "AFTER") + " the row change", b.toString());
     }
 
-    private String declarations() {
+    String declarations() {
         StringBuilder b = new StringBuilder("DECLARE\n")
                 .append("  tandem_old_in boolean := false;\n  tandem_new_in boolean := false;\n")
                 .append("  tandem_key_changed boolean := false;\n  tandem_moved boolean := false;\n")
@@ -149,7 +159,7 @@ final class ForwardTrigger {
     }
 
     /** 3. Write f(NEW): upsert, never over another entry's row nor the new row of another old row. */
-    private String write() {
+    String write() {
         List<String> nonKey = s.nonKeyColumns();
         String values = IntStream.range(0, cols.size()).mapToObj(TriggerSql::v).collect(Collectors.joining(", "));
         StringBuilder b = new StringBuilder("  IF tandem_new_in AND NOT tandem_moved THEN\n    INSERT INTO ")
@@ -163,8 +173,8 @@ final class ForwardTrigger {
             if (s.sharedTarget() || assigning) {
                 b.append("      ").append(owner).append(TriggerSql.ownerCheck(s, newKeyText, "      "));
                 if (assigning) {
-                    b.append("      IF TG_OP = 'INSERT' OR tandem_key_changed THEN\n")
-                            .append(TriggerSql.sameEntryCheck(s, newKeyText, "        ")).append("      END IF;\n");
+                    b.append("      IF ").append(inserted).append(" OR tandem_key_changed THEN\n")
+                            .append(TriggerSql.sameEntryCheck(s, row, newKeyText, "        ")).append("      END IF;\n");
                 }
             } else {
                 b.append("      NULL; -- the new row is there already\n");
@@ -184,8 +194,8 @@ final class ForwardTrigger {
                     .append("    END IF;\n");
         }
         if (assigning) {
-            b.append("    IF NOT tandem_fresh AND (TG_OP = 'INSERT' OR tandem_key_changed) THEN\n")
-                    .append(TriggerSql.sameEntryCheck(s, newKeyText, "      ")).append("    END IF;\n");
+            b.append("    IF NOT tandem_fresh AND (").append(inserted).append(" OR tandem_key_changed) THEN\n")
+                    .append(TriggerSql.sameEntryCheck(s, row, newKeyText, "      ")).append("    END IF;\n");
         }
         return b.append("  END IF;\n").toString();
     }

@@ -37,11 +37,23 @@ public final class PlanRenderer {
         if (!s.inPlace() && s.keep()) {
             notes.add("onDelete: Keep: new rows stay when their old rows go (many old rows may share one)");
         }
+        for (CompiledSync.Lookup l : s.lookups()) {
+            notes.add(lookupNote(s, l));
+        }
         notes.add(s.recordErrors()
                 ? "onError: Record: a write whose expressions raise goes through unsynced; its key and error go to "
                 + s.trackingSchema() + ".sync_errors and verification names it"
                 : "onError: Fail: a write whose expressions raise fails with the error");
         return notes;
+    }
+
+    private static String lookupNote(CompiledSync s, CompiledSync.Lookup l) {
+        String update = l.anyColumn() || l.columns().isEmpty() ? "update" : "update of " + String.join(", ", l.columns());
+        return "looks up " + l.table() + " on " + l.on() + ": the AFTER trigger " + l.functionName() + " on " + l.table()
+                + " (insert, delete, " + update + ") re-derives the related " + s.sourceTable() + " rows"
+                + (s.inPlace() ? " (an UPDATE of them that fires this entry's trigger, and the table's other triggers)"
+                : " (each locked FOR SHARE, then written as this entry's trigger writes it)")
+                + "; this entry's trigger locks FOR SHARE the " + l.table() + " rows a written row newly relates to";
     }
 
     /** What the backfill does to the entry's tables. */
@@ -61,6 +73,11 @@ public final class PlanRenderer {
                 notes.add("removals that raced a batch are logged by the triggers and repaired after the last batch, "
                         + "once the transactions open at that moment have ended");
             }
+        }
+        if (!s.lookups().isEmpty()) {
+            notes.add("reads " + s.lookups().stream().map(CompiledSync.Lookup::table).collect(java.util.stream.Collectors
+                    .joining(", ")) + " as of each batch's snapshot; a change committed meanwhile is re-derived by its "
+                    + "trigger, ordered against the batch by " + (s.inPlace() ? "the row's lock" : "the target's unique key"));
         }
         return notes;
     }

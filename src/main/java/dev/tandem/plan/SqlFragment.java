@@ -142,6 +142,37 @@ public final class SqlFragment {
         return names;
     }
 
+    /**
+     * The fragment with every reference {@code qualifier.column} (the qualifier not itself qualified)
+     * replaced by {@code replacement.apply(column)}; the rest of the text as written.
+     *
+     * @param qualifier a name as PostgreSQL folds it (unquoted names in lower case)
+     */
+    public static String replaceQualified(String text, String qualifier,
+                                          java.util.function.Function<String, String> replacement) {
+        Lexer lexer = new Lexer(text);
+        List<Token> t = lexer.all();
+        StringBuilder out = new StringBuilder();
+        int copied = 0;
+        for (int j = 0; j + 2 < t.size(); j++) {
+            if (isQualifiedRef(t, j, qualifier)) {
+                out.append(text, copied, lexer.starts.get(j)).append(replacement.apply(t.get(j + 2).name()));
+                copied = lexer.ends.get(j + 2);
+                j += 2;
+            }
+        }
+        return out.append(text.substring(copied)).toString();
+    }
+
+    /** Whether tokens j, j+1, j+2 are {@code qualifier.column} (not schema.qualifier.column, nor a function call). */
+    static boolean isQualifiedRef(List<Token> t, int j, String qualifier) {
+        Token q = t.get(j);
+        return (q.kind() == Kind.IDENTIFIER || q.kind() == Kind.QUOTED_IDENTIFIER) && qualifier.equals(q.name())
+                && (j == 0 || t.get(j - 1).kind() != Kind.DOT) && t.get(j + 1).kind() == Kind.DOT
+                && (t.get(j + 2).kind() == Kind.IDENTIFIER || t.get(j + 2).kind() == Kind.QUOTED_IDENTIFIER)
+                && (j + 3 >= t.size() || t.get(j + 3).kind() != Kind.DOT && !t.get(j + 3).text().equals("("));
+    }
+
     /** Whether the fragment contains a line comment (then the text spliced after it must start on a new line). */
     public static boolean hasLineComment(String text) {
         return new Lexer(text == null ? "" : text).sawLineComment();
@@ -164,6 +195,9 @@ public final class SqlFragment {
         private int i;
         private String unterminated;
         private boolean lineComment;
+        /** Where each token of the last {@link #all()} starts and ends in the text. */
+        private final List<Integer> starts = new ArrayList<>();
+        private final List<Integer> ends = new ArrayList<>();
 
         Lexer(String s) {
             this.s = s;
@@ -178,11 +212,21 @@ public final class SqlFragment {
             i = 0;
             unterminated = null;
             lineComment = false;
+            starts.clear();
+            ends.clear();
             List<Token> out = new ArrayList<>();
             while (i < s.length()) {
+                int start = i;
+                int before = out.size();
                 Token t = next(out);
+                if (out.size() < before) {
+                    starts.remove(starts.size() - 1); // an E prefix became part of the string after it
+                    start = ends.remove(ends.size() - 1) - 1;
+                }
                 if (t != null) {
                     out.add(t);
+                    starts.add(start);
+                    ends.add(i);
                 }
             }
             return out;

@@ -90,6 +90,11 @@ public final class SyncChecks {
         if (!s.inPlace()) {
             b.append(keys(s.field() + ".to", s.targetTable(), s.targetKey()));
         }
+        for (CompiledSync.Lookup l : s.lookups()) {
+            b.append("  IF to_regclass(").append(lit(l.qualified())).append(") IS NULL THEN\n    problems := problems || ")
+                    .append(lit(s.field(l) + ".table: table " + l.table() + " does not exist; correct the name (tables "
+                            + "are taken as written, case included)")).append("::text;\n  END IF;\n");
+        }
         b.append("  IF cardinality(problems) = 0 THEN\n    -- every statement the triggers run, planned against the catalog\n");
         plans.forEach(p -> b.append("    problems := problems || ").append(p).append(";\n"));
         if (!s.inPlace() && s.before()) {
@@ -123,6 +128,10 @@ public final class SyncChecks {
         String a = s.alias();
         String ta = s.targetAlias();
         List<String> plans = new ArrayList<>();
+        for (CompiledSync.Lookup l : s.lookups()) {
+            plans.add(probe(s.field(l) + ".on", "EXPLAIN SELECT 1 FROM " + s.source() + " AS " + a + ", " + l.qualified()
+                    + " AS " + l.alias() + " WHERE " + SqlFragment.parenthesized(l.on()), l.table(), false));
+        }
         if (s.where() != null) {
             plans.add(probe(s.field() + ".from.where", "EXPLAIN SELECT 1 FROM " + s.source() + " AS " + a + " WHERE "
                     + SqlFragment.parenthesized(s.where()), s.sourceTable(), false));

@@ -227,11 +227,14 @@ public final class SyncCompiler {
             String base = String.format("%02d_%s_%s", f.order(), e.getName().replace('-', '_'), digest);
             List<CompiledSync.Owner> own = inPlace ? List.of(new CompiledSync.Owner(e.getName(), null))
                     : List.copyOf(owners.get(norm(e.getTo().getTable())));
+            List<CompiledSync.Lookup> lookups = Lookups.compile(e, base);
+            columns.replaceAll((column, expr) -> Lookups.rewrite(expr, lookups));
+            String where = emptyToNull(e.getFrom().getWhere());
             out.add(new CompiledSync(i, e.getName(), e.getFrom().getTable(), List.copyOf(e.getFrom().getKey()),
-                    emptyToNull(e.getFrom().getWhere()), e.getTo().getTable(),
+                    inPlace ? Lookups.rewrite(where, lookups) : where, e.getTo().getTable(),
                     inPlace ? List.of() : List.copyOf(e.getTo().getKey()), emptyToNull(e.getTo().getWhere()),
                     columns, reverse, keep, inPlace, f.before(), f.order(), own, record, skip, migration,
-                    trackingSchema, "tandem_s" + base, reverse.isEmpty() ? null : "tandem_r" + base));
+                    trackingSchema, "tandem_s" + base, reverse.isEmpty() ? null : "tandem_r" + base, lookups));
         }
         return out;
     }
@@ -302,7 +305,7 @@ public final class SyncCompiler {
                     String.valueOf(e.getTo().getKey()), String.valueOf(e.getTo().getWhere()), columns.toString(),
                     reverse.toString(), String.valueOf(keep), String.valueOf(firing.before()),
                     String.valueOf(firing.order()), String.valueOf(record), String.valueOf(skip), migration,
-                    trackingSchema);
+                    trackingSchema) + Lookups.digestText(e);
             return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 8);
         } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException(ex);

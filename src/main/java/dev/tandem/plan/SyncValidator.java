@@ -29,6 +29,7 @@ final class SyncValidator {
         if (errors.isEmpty()) {
             errors.addAll(SyncCompiler.sharedTargetErrors(entries));
             errors.addAll(SyncCompiler.orderErrors(entries));
+            errors.addAll(Lookups.writtenLookupErrors(entries));
         }
         return errors;
     }
@@ -72,6 +73,7 @@ final class SyncValidator {
         if (e.getReverse() != null) {
             e.getReverse().forEach((col, expr) -> fragment(errors, at + ".reverse." + col, expr));
         }
+        Lookups.validate(errors, at, e);
         if (SyncCompiler.sameTable(e)) {
             inPlace(errors, at, e);
         } else {

@@ -47,11 +47,12 @@ public final class TriggerSql {
             sql.add("CREATE TRIGGER " + Ident.quote(s.reverseName()) + " AFTER INSERT OR UPDATE ON " + s.target()
                     + " FOR EACH ROW EXECUTE FUNCTION " + s.qualifiedReverseFunction() + "()");
         }
+        sql.addAll(LookupSql.install(s));
         return sql;
     }
 
     public static List<String> drop(CompiledSync s) {
-        List<String> sql = new ArrayList<>();
+        List<String> sql = new ArrayList<>(LookupSql.drop(s));
         sql.add("DROP TRIGGER IF EXISTS " + Ident.quote(s.functionName()) + " ON " + s.source());
         sql.add("DROP FUNCTION IF EXISTS " + s.qualifiedFunction() + "()");
         if (s.reverseName() != null) {
@@ -209,19 +210,19 @@ public final class TriggerSql {
     static String collisionChecks(CompiledSync s, boolean aligned, String keyText, String indent) {
         String out = ownerCheck(s, keyText, indent);
         if (!aligned) {
-            out += sameEntryCheck(s, keyText, indent);
+            out += sameEntryCheck(s, "NEW", keyText, indent);
         }
         return out;
     }
 
     /** Raises when another source row of this entry already maps to the new key (one new row per old row). */
-    static String sameEntryCheck(CompiledSync s, String keyText, String indent) {
+    static String sameEntryCheck(CompiledSync s, String row, String keyText, String indent) {
         List<String> cols = s.targetColumns();
         List<String> key = s.targetKey();
         String a = s.alias();
         String vars = IntStream.range(0, key.size()).mapToObj(i -> as(v(cols.indexOf(key.get(i))), "n" + i))
                 .collect(Collectors.joining(", ")) + ", " + IntStream.range(0, s.sourceKey().size())
-                .mapToObj(i -> as("NEW." + Ident.quote(s.sourceKey().get(i)), "s" + i)).collect(Collectors.joining(", "));
+                .mapToObj(i -> as(row + "." + Ident.quote(s.sourceKey().get(i)), "s" + i)).collect(Collectors.joining(", "));
         String keyMatch = "ROW(" + key.stream().map(s::expression).collect(Collectors.joining(", ")) + ") = ROW("
                 + IntStream.range(0, key.size()).mapToObj(i -> pc("n" + i)).collect(Collectors.joining(", ")) + ")";
         String other = "ROW(" + s.keyList(a) + ") IS DISTINCT FROM ROW("
@@ -248,7 +249,7 @@ public final class TriggerSql {
         for (int i = 0; i < cols.size(); i++) {
             values.put(v(i), s.columns().get(cols.get(i)));
         }
-        b.append("BEGIN\n  BEGIN\n    tandem_in := ").append(rowCondition(s, "NEW")).append(";\n    IF tandem_in THEN\n")
+        b.append("BEGIN\n").append(LookupSql.lockRelated(s)).append("  BEGIN\n    tandem_in := ").append(rowCondition(s, "NEW")).append(";\n    IF tandem_in THEN\n")
                 .append(assign(s, values, "NEW", "      ")).append("    END IF;\n")
                 .append(onError(s, "forward", sourceKeyArray(s, "NEW"), "RETURN NEW;")).append("  END;\n  IF tandem_in THEN\n");
         for (int i = 0; i < cols.size(); i++) {

@@ -305,6 +305,14 @@ public final class HostileInputs {
                 c("reverse expression with a statement").yaml("columns: {user_id: id, full_name: full_name}",
                         "columns: {user_id: id, full_name: full_name}\n      reverse: {full_name: \"full_name; DELETE FROM users\"}")
                         .mentions("spec.sync[0].reverse").plan(),
+                c("lookup condition smuggles a statement").yaml("columns: {user_id: id, full_name: full_name}",
+                        "columns: {user_id: id, full_name: \"coalesce(accounts.owner, full_name)\"}\n"
+                                + "      lookups: [{table: accounts, on: \"accounts.id = users.id; DELETE FROM users\"}]")
+                        .mentions("spec.sync[0].lookups[0].on").plan(),
+                c("lookup that no column reads").yaml("columns: {user_id: id, full_name: full_name}",
+                        "columns: {user_id: id, full_name: full_name}\n"
+                                + "      lookups: [{table: accounts, on: \"accounts.id = users.id\"}]")
+                        .mentions("spec.sync[0].lookups[0]", "no column").plan(),
                 c("check with two statements").yaml("sql: SELECT count(*) = 0 FROM users_pii p", "sql: SELECT true; DELETE FROM users; SELECT count(*) = 0 FROM users_pii p")
                         .mentions("spec.verify.checks[0].sql").plan(),
                 c("check that commits").yaml("sql: SELECT count(*) = 0 FROM users_pii p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL",
@@ -325,6 +333,10 @@ public final class HostileInputs {
                         .mentions("SyncInvalid", "spec.sync[0].from.table", "user_accounts").fresh(),
                 c("unknown target table").yaml("to: {table: users_pii,", "to: {table: users_info,").exit(1)
                         .mentions("SyncInvalid", "spec.sync[0].to.table", "users_info").fresh(),
+                c("lookup of a table that does not exist").yaml("columns: {user_id: id, full_name: full_name}",
+                        "columns: {user_id: id, full_name: \"coalesce(profiles.name, full_name)\"}\n"
+                                + "      lookups: [{table: profiles, on: \"profiles.user_id = users.id\"}]")
+                        .exit(1).mentions("SyncInvalid", "spec.sync[0].lookups[0].table", "profiles").fresh(),
                 c("a type that does not fit").yaml("columns: {user_id: id, full_name: full_name}", "columns: {user_id: email, full_name: full_name}")
                         .exit(1).mentions("spec.sync[0].columns.user_id").fresh(),
                 c("a nullable key holding NULLs").yaml("from: {table: users, key: [id], where: \"full_name IS NOT NULL\"}", "from: {table: notes, key: [id]}")

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,7 +17,7 @@ import java.util.Map;
  * by expand), the backfill, and the verification.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"name", "from", "to", "columns", "reverse", "onDelete", "onError", "appTriggers"})
+@JsonPropertyOrder({"name", "from", "to", "columns", "lookups", "reverse", "onDelete", "onError", "appTriggers"})
 public class SyncSpec {
     @Required
     @Pattern("^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
@@ -34,6 +36,14 @@ public class SyncSpec {
     @JsonPropertyDescription("New column <- SQL expression over the old row (columns of from.table by name, e.g. "
             + "'lower(email)' or '(SELECT id FROM breeds b WHERE b.name = breed)'). Must cover every to.key column.")
     private Map<String, String> columns = new LinkedHashMap<>();
+
+    @JsonPropertyDescription("Optional: other tables the columns read, and how their rows relate to the source rows "
+            + "(e.g. [{table: proxies, on: 'proxies.id = proxy_rules.proxy_id'}]). A write to a looked-up row "
+            + "re-derives the new storage of every related source row; the backfill and the verification read the "
+            + "looked-up values as the triggers do. Columns of to.key (and, for another table, from.where) cannot "
+            + "read a looked-up table. At most 9.")
+    @Size(max = 9)
+    private List<SyncLookup> lookups;
 
     @JsonPropertyDescription("Optional new -> old mapping: old column <- SQL expression over the new row, for new "
             + "application versions that write the new storage before cutover. Needs every to.key column mapped "
@@ -70,6 +80,8 @@ public class SyncSpec {
     public void setTo(SyncTarget to) { this.to = to; }
     public Map<String, String> getColumns() { return columns; }
     public void setColumns(Map<String, String> columns) { this.columns = columns; }
+    public List<SyncLookup> getLookups() { return lookups; }
+    public void setLookups(List<SyncLookup> lookups) { this.lookups = lookups; }
     public Map<String, String> getReverse() { return reverse; }
     public void setReverse(Map<String, String> reverse) { this.reverse = reverse; }
     public OnDelete getOnDelete() { return onDelete; }
