@@ -42,11 +42,14 @@ final class ContractRules {
             for (String written : s.facts().tables()) {
                 String table = before.getOrDefault(written, written);
                 for (Catalog.Dependent d : catalog.dependents(table)) {
-                    if (!dropped.contains(d.user())) {
+                    if (!dropped.contains(d.user()) && !undone(scripts, d)) {
                         out.add(finding(s, written, d));
                     }
                 }
                 for (String sequence : catalog.ownedSequences(table)) {
+                    if (undone(scripts, new Catalog.Dependent("sequence", sequence, null))) {
+                        continue;
+                    }
                     usedInSql(scripts, sequence, table).forEach(user -> out.add(finding(s, written,
                             new Catalog.Dependent("sequence", sequence, user))));
                 }
@@ -77,6 +80,27 @@ final class ContractRules {
             }
         }
         return Finding.of(Severity.ERROR, Rules.CONTRACT_DROPS_DEPENDENCY, s, table, null, message, fix);
+    }
+
+    /** Whether cutover or contract SQL already takes the dependency away (re-owns the sequence, drops the key). */
+    private static boolean undone(Map<String, Script> scripts, Catalog.Dependent d) {
+        for (String field : List.of(Linter.CUTOVER, Linter.CONTRACT)) {
+            for (Stmt s : scripts.get(field).statements()) {
+                List<String> words = dev.tandem.plan.SqlFragment.tokens(s.sql()).stream()
+                        .map(t -> t.name() != null ? t.name() : t.text()).toList();
+                String text = String.join(" ", words);
+                boolean hit = d.kind().equals("sequence")
+                        ? text.startsWith("alter sequence ") && text.contains(" owned by ")
+                        && Names.table(String.join("", words.subList(2, words.indexOf("owned")))).equals(d.name())
+                        : d.kind().equals("foreign key") && s.facts().kind() == Facts.Kind.ALTER_TABLE
+                        && d.user().equals(s.facts().table()) && text.contains(" drop constraint ")
+                        && words.contains(d.name());
+                if (hit) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Tables of expand and cutover SQL whose statements use the sequence in nextval('…'), other than its owner. */

@@ -25,7 +25,6 @@ class ExamplesLintTest {
         try (var dirs = Files.list(Path.of("examples"))) {
             for (Path manifest : dirs.map(d -> d.resolve("migration.yaml")).filter(Files::isRegularFile).sorted().toList()) {
                 LintReport report = lint(manifest);
-                System.out.println(manifest + "\n" + LintRenderer.section(report));
                 assertThat(report.hasErrors()).as(manifest + ": " + report.findings()).isFalse();
             }
         }
