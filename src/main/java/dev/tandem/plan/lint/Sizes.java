@@ -30,7 +30,7 @@ final class Sizes {
         }
         double value = rows;
         int unit = 0;
-        while (value >= 1000 && unit < ROW_UNITS.length - 1) {
+        while (rows >= 10_000 && value >= 1000 && unit < ROW_UNITS.length - 1) {
             value /= 1000;
             unit++;
         }
