@@ -9,7 +9,9 @@ import dev.tandem.plan.lint.LintReport;
 import dev.tandem.plan.lint.Linter;
 import dev.tandem.plan.lint.Severity;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /** The plan's lint in the cluster: status.plan with its findings, condition PlanLinted, and an Event when they change. */
@@ -17,11 +19,24 @@ final class PlanLint {
     /** At most this many findings go into status (the rest are counted in status.plan.lint). */
     static final int MAX_FINDINGS = 30;
 
+    /**
+     * Reports by plan hash, target phase and promoted hash (all the lint depends on): every reconcile
+     * publishes the plan, the lint runs once per change.
+     */
+    private static final Map<String, LintReport> REPORTS = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, LintReport> eldest) {
+                    return size() > 256;
+                }
+            });
+
     private PlanLint() {
     }
 
     static void publish(SchemaMigration m, MigrationPlan plan, String configMap, StatusAggregator status) {
-        LintReport report = Linter.lint(m.getSpec(), plan);
+        String key = plan.hash() + "/" + m.getSpec().getTargetPhase() + "/" + m.getSpec().promotedPlanHash();
+        LintReport report = REPORTS.computeIfAbsent(key, k -> Linter.lint(m.getSpec(), plan));
         PlanStatus built = new PlanStatus(plan.hash(), plan.summary(), configMap);
         built.setLint(report.summary());
         built.setFindings(report.findings().isEmpty() ? null : report.findings().stream().limit(MAX_FINDINGS)
