@@ -40,8 +40,4 @@ public record Finding(Severity severity, String rule, String field, int statemen
     public Finding withSize(String size) {
         return new Finding(severity, rule, field, statement, table, lock, underLock, message, fix, size);
     }
-
-    public Finding withSeverity(Severity other) {
-        return new Finding(other, rule, field, statement, table, lock, underLock, message, fix, size);
-    }
 }

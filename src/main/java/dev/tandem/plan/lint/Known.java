@@ -22,10 +22,6 @@ final class Known {
         this.catalog = catalog;
     }
 
-    Catalog catalog() {
-        return catalog;
-    }
-
     void record(Stmt s) {
         if (s.facts().kind() != Facts.Kind.ALTER_TABLE) {
             return;

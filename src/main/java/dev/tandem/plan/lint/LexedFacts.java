@@ -269,11 +269,11 @@ final class LexedFacts {
             }
             accept("COLUMN");
             accept("IF", "NOT", "EXISTS");
-            return new Action(Op.ADD_COLUMN, Names.column(name()), detail, false, null);
+            return new Action(Op.ADD_COLUMN, name(), detail, false, null);
         }
         if (accept("ALTER")) {
             accept("COLUMN");
-            String column = Names.column(name());
+            String column = name();
             Op op = accept("TYPE") || accept("SET", "DATA", "TYPE") ? Op.ALTER_TYPE
                     : accept("SET", "NOT", "NULL") ? Op.SET_NOT_NULL : accept("DROP", "NOT", "NULL") ? Op.DROP_NOT_NULL
                     : accept("SET", "DEFAULT") ? Op.SET_DEFAULT : Op.OTHER;
@@ -285,7 +285,7 @@ final class LexedFacts {
             }
             accept("COLUMN");
             accept("IF", "EXISTS");
-            return new Action(Op.DROP_COLUMN, Names.column(name()), detail, false, null);
+            return new Action(Op.DROP_COLUMN, name(), detail, false, null);
         }
         if (accept("VALIDATE", "CONSTRAINT")) {
             return new Action(Op.VALIDATE_CONSTRAINT, null, detail, false, name());
@@ -298,9 +298,9 @@ final class LexedFacts {
                 return new Action(Op.OTHER, null, detail, false, null);
             }
             accept("COLUMN");
-            String column = Names.column(name());
+            String column = name();
             accept("TO");
-            return new Action(Op.RENAME_COLUMN, column, detail, false, Names.column(name()));
+            return new Action(Op.RENAME_COLUMN, column, detail, false, name());
         }
         return new Action(Op.OTHER, null, detail, false, null);
     }

@@ -79,7 +79,7 @@ final class MappingRules {
         String from = Names.specTable(entry.getFrom().getTable());
         String to = Names.specTable(entry.getTo().getTable());
         Set<String> oldColumns = new LinkedHashSet<>();
-        entry.getReverse().keySet().forEach(c -> oldColumns.add(Names.column(c)));
+        entry.getReverse().keySet().forEach(c -> oldColumns.add(Names.specColumn(c)));
         for (Stmt s : scripts.get(Linter.CUTOVER).statements()) {
             Facts f = s.facts();
             if (f.kind() == Facts.Kind.DROP_TABLE && f.tables().contains(from)) {
@@ -110,10 +110,10 @@ final class MappingRules {
     /** Columns of the old table the entry's expressions read: what the new application version stops writing. */
     private Set<String> sourceColumns(SyncSpec entry, String from) {
         Set<String> keys = new LinkedHashSet<>();
-        entry.getFrom().getKey().forEach(k -> keys.add(Names.column(k)));
+        entry.getFrom().getKey().forEach(k -> keys.add(Names.specColumn(k)));
         boolean inPlace = from.equals(Names.specTable(entry.getTo().getTable()));
         if (inPlace) {
-            entry.getColumns().keySet().forEach(c -> keys.add(Names.column(c)));
+            entry.getColumns().keySet().forEach(c -> keys.add(Names.specColumn(c)));
         }
         Set<String> columns = new LinkedHashSet<>();
         for (String expression : entry.getColumns().values()) {

@@ -48,8 +48,9 @@ final class Names {
         return name.startsWith("public.") ? name.substring("public.".length()) : name;
     }
 
-    static String column(String written) {
-        return written == null ? null : table(written);
+    /** A column name from a spec field (a key, a mapped column), taken as written unless quoted. */
+    static String specColumn(String written) {
+        return written == null ? null : written.contains("\"") ? table(written) : written;
     }
 
     private static String fold(String part, boolean quoted) {

@@ -262,4 +262,20 @@ class LintRulesTest {
         assertThat(Linter.statement("spec.expand.sql", 1, "ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0) NOT VALID")
                 .facts().parsed()).as("NOT VALID normalized before parsing").isTrue();
     }
+
+    @Test
+    void theLexerFlagsWhatTheParserCannotRead() {
+        LintReport report = Linter.lint(Specs.of("ALTER TABLE ONLY users ADD CHECK (age > 0)", null, null, ROLLBACK),
+                Planner.plan("ns", "m", Specs.of("ALTER TABLE ONLY users ADD CHECK (age > 0)", null, null, ROLLBACK)));
+        assertThat(report.notParsed()).containsExactly("spec.expand.sql statement 1");
+        assertThat(rule(report.findings(), Rules.CHECK_NOT_VALID)).singleElement()
+                .satisfies(f -> assertThat(f.table()).isEqualTo("users"));
+        assertThat(rule(expand("WITH old AS (SELECT 1) UPDATE public.users SET a = 1"), Rules.FULL_TABLE_DML))
+                .singleElement().satisfies(f -> assertThat(f.table()).isEqualTo("users"));
+        assertThat(rule(expand("ALTER TABLE IF EXISTS ONLY \"Users\" ALTER COLUMN \"Age\" SET DATA TYPE bigint"),
+                Rules.TABLE_REWRITE)).singleElement().satisfies(f -> {
+                    assertThat(f.table()).isEqualTo("Users");
+                    assertThat(f.message()).contains("Users.Age");
+                });
+    }
 }
