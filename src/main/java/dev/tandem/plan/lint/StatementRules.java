@@ -15,7 +15,9 @@ final class StatementRules {
             + "|CLOCK_TIMESTAMP|TIMEOFDAY|NEXTVAL|TXID_CURRENT|STATEMENT_TIMESTAMP)\\s*\\(");
     private static final Pattern SERIAL = Pattern.compile("^\\S+\\s+(\"?)(SMALL|BIG)?SERIAL(2|4|8)?\\1\\b");
     private static final Pattern STORED = Pattern.compile("\\bGENERATED\\b.*\\b(STORED|IDENTITY)\\b");
-    private static final Pattern CHEAP_TYPE = Pattern.compile("^(TEXT|VARCHAR|CHARACTER VARYING)\\s*(COLLATE.*)?$");
+    /** Types an old column may be binary-coercible to (text, a longer varchar): then no rewrite happens. */
+    private static final Pattern CHEAP_TYPE = Pattern.compile(
+            "^(TEXT|VARCHAR|CHARACTER VARYING)\\s*(\\(\\s*\\d+\\s*\\))?\\s*(COLLATE.*)?$");
 
     private final Script script;
     private final Known known;
@@ -71,7 +73,8 @@ final class StatementRules {
                 boolean maybe = CHEAP_TYPE.matcher(type).matches();
                 add(maybe ? Severity.WARNING : Severity.ERROR, Rules.TABLE_REWRITE, s, REWRITES, "changes the type of "
                         + column + (maybe ? ": rewrites the table and its indexes unless the old type is binary-"
-                        + "coercible to " + type.toLowerCase() : ": rewrites the table and rebuilds its indexes")
+                        + "coercible to " + type.toLowerCase(java.util.Locale.ROOT) + " (text, or a shorter varchar)"
+                        : ": rewrites the table and rebuilds its indexes")
                         + ", while reads and writes wait", "add a column of the new type, derive it with an in-place sync "
                         + "entry (the backfill fills it in batches), switch the application at cutover, drop the old "
                         + "column in contract");
