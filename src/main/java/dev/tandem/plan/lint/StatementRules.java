@@ -89,7 +89,7 @@ final class StatementRules {
             case ADD_FOREIGN_KEY -> {
                 if (!a.notValid()) {
                     add(Severity.WARNING, Rules.FOREIGN_KEY_NOT_VALID, s, SCANS, "adds a foreign key to " + table
-                            + ": every row is checked while writes to both tables wait", notValidFix("FOREIGN KEY (…) REFERENCES …"));
+                            + ": every row is checked while " + waiters(s, "both tables"), notValidFix("FOREIGN KEY (…) REFERENCES …"));
                 }
             }
             case ADD_UNIQUE -> {
@@ -135,7 +135,7 @@ final class StatementRules {
         }
         if (d.contains(" REFERENCES ")) {
             add(Severity.WARNING, Rules.FOREIGN_KEY_NOT_VALID, s, SCANS, "adds " + column + " with a foreign key: "
-                    + "every row is checked while writes to both tables wait", "ADD COLUMN without REFERENCES, then ADD "
+                    + "every row is checked while " + waiters(s, "both tables"), "ADD COLUMN without REFERENCES, then ADD "
                     + "CONSTRAINT … FOREIGN KEY (" + a.column() + ") REFERENCES … NOT VALID; VALIDATE CONSTRAINT in a "
                     + "later phase");
         }
@@ -184,6 +184,12 @@ final class StatementRules {
                     "drop the dependent objects by name first, then drop without CASCADE, so an unexpected dependency "
                             + "fails the step instead of vanishing");
         }
+    }
+
+    /** Who waits for the statement's lock: "reads and writes of t wait" (ACCESS EXCLUSIVE) or "writes to t wait". */
+    private static String waiters(Stmt s, String what) {
+        return s.lock() == dev.tandem.plan.LockLevel.ACCESS_EXCLUSIVE ? "reads and writes wait (and writes to the "
+                + "referenced table)" : "writes to " + what + " wait";
     }
 
     private static String notValidFix(String constraint) {
