@@ -102,7 +102,7 @@ class OperatorPlanLintTest {
         String ns = "lint-error";
         SchemaMigration m = Manifests.attributeMove(ns, "move-name", "shop-db", TargetPhase.Expanded);
         m.getSpec().setExpand(new SqlSpec("CREATE TABLE users_pii (user_id bigint PRIMARY KEY, full_name text NOT NULL);\n"
-                + "ALTER TABLE users ALTER COLUMN email TYPE varchar(300);"));
+                + "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();"));
         Resource<SchemaMigration> r = apply(m);
         SchemaMigrationStatus s = awaitStatus(r, st -> st.getPlan() != null && st.condition(Names.Conditions.PLAN_LINTED)
                 .isPresent());
