@@ -43,6 +43,7 @@ public final class Names {
         public static final String REVERSIBLE = "Reversible";
         public static final String AWAITING_PROMOTION = "AwaitingPromotion";
         public static final String DATABASE_CONNECTED = "DatabaseConnected";
+        public static final String PLAN_LINTED = "PlanLinted";
         public static final String EXPANDED = "Expanded";
         public static final String BACKFILLED = "Backfilled";
         public static final String VERIFIED = "Verified";
@@ -74,5 +75,7 @@ public final class Names {
         public static final String STEP_COMMITTED = "StepCommitted";
         public static final String NOT_YET = "NotYetReached";
         public static final String FINISHED = "Finished";
+        public static final String LINT_CLEAN = "NoLintErrors";
+        public static final String LINT_ERRORS = "LintErrors";
     }
 }

@@ -3,7 +3,6 @@ package dev.tandem.operator;
 import dev.tandem.api.v1alpha1.DatabaseStatus;
 import dev.tandem.api.v1alpha1.EventReason;
 import dev.tandem.api.v1alpha1.Phase;
-import dev.tandem.api.v1alpha1.PlanStatus;
 import dev.tandem.api.v1alpha1.Reason;
 import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.SchemaMigrationStatus;
@@ -95,7 +94,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
         Conductor.Decision decision = Conductor.decide(plan, db.ledger(), Observed.promotion(m));
         if (!(decision instanceof Conductor.Decision.Stop s && s.reason() == Reason.SpecImmutable)) {
-            status.plan(new PlanStatus(plan.hash(), plan.summary(), plans.publish(m, plan)));
+            PlanLint.publish(m, plan, plans.publish(m, plan), status);
         }
         status.database(new DatabaseStatus(db.ledger().started() || status.previous().getDatabase() != null
                 ? m.getSpec().getDatabase().getSecretRef().getName() : null, db.engine().target().server(), db.version()));

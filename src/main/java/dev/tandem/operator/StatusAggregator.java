@@ -44,7 +44,7 @@ public final class StatusAggregator {
     private static final ObjectMapper COPIER = new ObjectMapper();
     private static final List<String> ORDER = List.of(Names.Conditions.READY, Names.Conditions.RECONCILING,
             Names.Conditions.STALLED, Names.Conditions.REVERSIBLE, Names.Conditions.AWAITING_PROMOTION,
-            Names.Conditions.DATABASE_CONNECTED, Names.Conditions.EXPANDED, Names.Conditions.BACKFILLED,
+            Names.Conditions.DATABASE_CONNECTED, Names.Conditions.PLAN_LINTED, Names.Conditions.EXPANDED, Names.Conditions.BACKFILLED,
             Names.Conditions.VERIFIED, Names.Conditions.CUT_OVER, Names.Conditions.CONTRACTED);
     private static final Map<String, Step> MILESTONES = Map.of(Names.Conditions.EXPANDED, Step.EXPAND,
             Names.Conditions.BACKFILLED, Step.BACKFILL, Names.Conditions.VERIFIED, Step.VERIFY,
@@ -92,6 +92,14 @@ public final class StatusAggregator {
 
     public void plan(PlanStatus plan) {
         status.setPlan(plan);
+    }
+
+    /** The plan's lint: condition PlanLinted, and an Event when its findings changed. */
+    public void planLinted(boolean clean, String message, boolean findingsChanged) {
+        condition(Names.Conditions.PLAN_LINTED, clean, clean ? Names.Reasons.LINT_CLEAN : Names.Reasons.LINT_ERRORS, message);
+        if (findingsChanged) {
+            events.add(new Event(clean ? EventReason.PlanLinted : EventReason.PlanLintFailed, message));
+        }
     }
 
     public void database(DatabaseStatus database) {

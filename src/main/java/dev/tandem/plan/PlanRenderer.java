@@ -83,9 +83,15 @@ public final class PlanRenderer {
     }
 
     public static String render(MigrationPlan plan) {
+        return render(plan, List.of());
+    }
+
+    /** The plan with lines about the review (target phase, promotion, timeouts) after its hash. */
+    public static String render(MigrationPlan plan, List<String> reviewLines) {
         StringBuilder out = new StringBuilder();
         out.append("Plan for SchemaMigration ").append(plan.key()).append('\n');
         out.append("plan hash: ").append(plan.hash()).append('\n');
+        reviewLines.forEach(line -> out.append(line).append('\n'));
         if (!plan.sync().isEmpty()) {
             out.append('\n').append("== Sync entries — compiled into triggers (expand), the backfill and the verification\n");
             for (CompiledSync sync : plan.sync()) {

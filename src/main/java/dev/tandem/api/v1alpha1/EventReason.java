@@ -20,7 +20,11 @@ public enum EventReason {
     Suspended(false),
     DeletionRetained(false),
     DeletionRolledBack(false),
-    DeletionBlocked(true);
+    DeletionBlocked(true),
+    /** The plan's lint found no error (its warnings, if any, are in status.plan.findings). */
+    PlanLinted(false),
+    /** The plan's lint found an error: a statement that blocks the application or loses data (status.plan.findings). */
+    PlanLintFailed(true);
 
     private final boolean warning;
 

@@ -63,8 +63,8 @@ public class SchemaMigrationStatus {
     @JsonPropertyDescription("Steps taken, oldest first (at most 20 entries).")
     private List<HistoryEntry> history = new ArrayList<>();
 
-    @JsonPropertyDescription("Ready, Reconciling, Stalled, Reversible, AwaitingPromotion, DatabaseConnected, and the "
-            + "milestones Expanded, Backfilled, Verified, CutOver and Contracted "
+    @JsonPropertyDescription("Ready, Reconciling, Stalled, Reversible, AwaitingPromotion, DatabaseConnected, PlanLinted "
+            + "(False while the plan's lint finds an error), and the milestones Expanded, Backfilled, Verified, CutOver and Contracted "
             + "(for 'kubectl wait --for=condition=Verified').")
     private List<StatusCondition> conditions = new ArrayList<>();
 

@@ -1,0 +1,121 @@
+package dev.tandem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.engine.DatabaseTarget;
+import dev.tandem.testing.TestDatabase;
+import io.quarkus.test.junit.main.LaunchResult;
+import io.quarkus.test.junit.main.QuarkusMainLauncher;
+import io.quarkus.test.junit.main.QuarkusMainTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** tandem plan as the review step: exit codes, the policy, JSON for CI bots, the promoted hash, catalog sizes. */
+@QuarkusMainTest
+class PlanLintCliTest {
+    static final String QUICKSTART = CliTest.QUICKSTART;
+
+    private static Path variant(Path dir, String from, String to) throws Exception {
+        String text = Files.readString(Path.of(QUICKSTART));
+        assertThat(text).contains(from);
+        Path file = dir.resolve("migration.yaml");
+        Files.writeString(file, text.replace(from, to));
+        return file;
+    }
+
+    private static String json(LaunchResult result) {
+        String out = "\n" + result.getOutput();
+        return out.substring(out.indexOf("\n{") + 1);
+    }
+
+    @Test
+    void planShowsWhatAReviewerSignsAndTheFindings(QuarkusMainLauncher launcher) {
+        LaunchResult result = launcher.launch("plan", "-f", QUICKSTART);
+        assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
+        assertThat(result.getOutput()).contains("target phase: Contracted (promotion.planHash aa7b48549999 matches this plan")
+                .contains("timeouts: lockTimeout 2s, statementTimeout 15m (default)")
+                .contains("== Lint — 0 errors, 1 warning, 0 notes")
+                .contains("WARNING full-table-dml-in-transaction — spec.expand.sql statement 4, users")
+                .contains("fix: let a sync entry (spec.sync) do it");
+    }
+
+    @Test
+    void anErrorFailsWithExitCodeTwo(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
+        Path file = variant(dir, "ALTER TABLE users ALTER COLUMN full_name DROP NOT NULL;",
+                "ALTER TABLE users ALTER COLUMN full_name DROP NOT NULL;\n      TRUNCATE users;");
+        LaunchResult result = launcher.launch("plan", "-f", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.getOutput()).contains("ERROR truncate — spec.cutover.sql statement 4, users");
+        assertThat(result.getErrorOutput()).contains("--fail-on error");
+    }
+
+    @Test
+    void aStaleHashIsAnError(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
+        Path file = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        LaunchResult result = launcher.launch("plan", "-f", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.getOutput()).contains("promotion.planHash 0123456789ab does NOT match this plan")
+                .contains("ERROR plan-hash — spec.promotion.planHash")
+                .contains("fix: review this plan, then set spec.promotion.planHash: aa7b48549999");
+        LaunchResult hash = launcher.launch("plan", "-f", file.toString(), "-o", "hash");
+        assertThat(hash.exitCode()).as("-o hash prints the hash, whatever the lint says").isZero();
+        String[] lines = hash.getOutput().strip().split("\n");
+        assertThat(lines[lines.length - 1].strip()).isEqualTo("aa7b48549999");
+    }
+
+    @Test
+    void failOnSetsThePolicy(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
+        assertThat(launcher.launch("plan", "-f", QUICKSTART, "--fail-on", "warning").exitCode()).isEqualTo(2);
+        Path stale = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        assertThat(launcher.launch("plan", "-f", stale.toString(), "--fail-on", "never").exitCode()).isZero();
+        LaunchResult bad = launcher.launch("plan", "-f", QUICKSTART, "--fail-on", "sometimes");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.getErrorOutput()).contains("--fail-on").contains("error, warning or never");
+    }
+
+    @Test
+    void jsonCarriesTheReviewAndTheFindings(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
+        Path stale = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        LaunchResult result = launcher.launch("plan", "-f", stale.toString(), "-o", "json");
+        assertThat(result.exitCode()).isEqualTo(2);
+        JsonNode plan = new ObjectMapper().readTree(json(result));
+        assertThat(plan.get("hash").asText()).isEqualTo("aa7b48549999");
+        assertThat(plan.get("steps")).isNotEmpty();
+        assertThat(plan.at("/review/targetPhase").asText()).isEqualTo("Contracted");
+        assertThat(plan.at("/review/planHashMatches").asBoolean()).isFalse();
+        assertThat(plan.at("/lint/errors").asInt()).isEqualTo(1);
+        assertThat(plan.at("/lint/warnings").asInt()).isEqualTo(1);
+        JsonNode first = plan.at("/lint/findings/0");
+        assertThat(first.get("severity").asText()).isEqualTo("ERROR");
+        assertThat(first.get("rule").asText()).isEqualTo("plan-hash");
+        JsonNode copy = plan.at("/lint/findings/1");
+        assertThat(copy.get("field").asText()).isEqualTo("spec.expand.sql");
+        assertThat(copy.get("statement").asInt()).isEqualTo(4);
+        assertThat(copy.get("lock").asText()).isEqualTo("ROW EXCLUSIVE");
+        assertThat(copy.get("underLock").asText()).isEqualTo("scans");
+        assertThat(copy.get("fix").asText()).contains("spec.sync");
+    }
+
+    @Test
+    void withADatabaseFindingsSayHowLargeTheTableIs(QuarkusMainLauncher launcher) throws Exception {
+        DatabaseTarget db = TestDatabase.fresh("plancli");
+        TestDatabase.exec(db, Files.readString(Path.of("examples/quickstart/setup.sql")) + "; ANALYZE users");
+        LaunchResult result = launcher.launch("plan", "-f", QUICKSTART, "--database", db.jdbcUrl(), "--user", db.user());
+        assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
+        assertThat(result.getOutput()).contains("(with the database's catalog)")
+                .containsPattern("spec.expand.sql statement 4, users: scans [0-9.]+ kB \\(1000 rows\\) under ROW EXCLUSIVE");
+        assertThat(TestDatabase.tableExists(db, "users_pii")).as("plan changes nothing").isFalse();
+    }
+
+    @Test
+    void aDatabaseThatCannotBeReadIsNamed(QuarkusMainLauncher launcher) {
+        LaunchResult result = launcher.launch("plan", "-f", QUICKSTART, "--database", "jdbc:mysql://x/y");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.getErrorOutput()).contains("--database");
+    }
+}
