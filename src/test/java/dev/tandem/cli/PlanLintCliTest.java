@@ -19,6 +19,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusMainTest
 class PlanLintCliTest {
     static final String QUICKSTART = CliTest.QUICKSTART;
+    /** The hash the quick-start promotes (it matches its plan: CliTest checks that). */
+    static final String HASH = promoted();
+
+    private static String promoted() {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("planHash:\\s*\"?([0-9a-f]+)")
+                    .matcher(Files.readString(Path.of(QUICKSTART)));
+            return m.find() ? m.group(1) : "";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     private static Path variant(Path dir, String from, String to) throws Exception {
         String text = Files.readString(Path.of(QUICKSTART));
@@ -37,7 +49,7 @@ class PlanLintCliTest {
     void planShowsWhatAReviewerSignsAndTheFindings(QuarkusMainLauncher launcher) {
         LaunchResult result = launcher.launch("plan", "-f", QUICKSTART);
         assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
-        assertThat(result.getOutput()).contains("target phase: Contracted (promotion.planHash aa7b48549999 matches this plan")
+        assertThat(result.getOutput()).contains("target phase: Contracted (promotion.planHash " + HASH + " matches this plan")
                 .contains("timeouts: lockTimeout 2s, statementTimeout 15m (default)")
                 .contains("== Lint — 0 errors, 1 warning, 0 notes")
                 .contains("WARNING full-table-dml-in-transaction — spec.expand.sql statement 4, users")
@@ -56,22 +68,22 @@ class PlanLintCliTest {
 
     @Test
     void aStaleHashIsAnError(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
-        Path file = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        Path file = variant(dir, "planHash: " + HASH, "planHash: 0123456789ab");
         LaunchResult result = launcher.launch("plan", "-f", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.getOutput()).contains("promotion.planHash 0123456789ab does NOT match this plan")
                 .contains("ERROR plan-hash — spec.promotion.planHash")
-                .contains("fix: review this plan, then set spec.promotion.planHash: aa7b48549999");
+                .contains("fix: review this plan, then set spec.promotion.planHash: " + HASH);
         LaunchResult hash = launcher.launch("plan", "-f", file.toString(), "-o", "hash");
         assertThat(hash.exitCode()).as("-o hash prints the hash, whatever the lint says").isZero();
         String[] lines = hash.getOutput().strip().split("\n");
-        assertThat(lines[lines.length - 1].strip()).isEqualTo("aa7b48549999");
+        assertThat(lines[lines.length - 1].strip()).isEqualTo(HASH);
     }
 
     @Test
     void failOnSetsThePolicy(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
         assertThat(launcher.launch("plan", "-f", QUICKSTART, "--fail-on", "warning").exitCode()).isEqualTo(2);
-        Path stale = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        Path stale = variant(dir, "planHash: " + HASH, "planHash: 0123456789ab");
         assertThat(launcher.launch("plan", "-f", stale.toString(), "--fail-on", "never").exitCode()).isZero();
         LaunchResult bad = launcher.launch("plan", "-f", QUICKSTART, "--fail-on", "sometimes");
         assertThat(bad.exitCode()).isEqualTo(2);
@@ -80,11 +92,11 @@ class PlanLintCliTest {
 
     @Test
     void jsonCarriesTheReviewAndTheFindings(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
-        Path stale = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        Path stale = variant(dir, "planHash: " + HASH, "planHash: 0123456789ab");
         LaunchResult result = launcher.launch("plan", "-f", stale.toString(), "-o", "json");
         assertThat(result.exitCode()).isEqualTo(2);
         JsonNode plan = new ObjectMapper().readTree(json(result));
-        assertThat(plan.get("hash").asText()).isEqualTo("aa7b48549999");
+        assertThat(plan.get("hash").asText()).isEqualTo(HASH);
         assertThat(plan.get("steps")).isNotEmpty();
         assertThat(plan.at("/review/targetPhase").asText()).isEqualTo("Contracted");
         assertThat(plan.at("/review/planHashMatches").asBoolean()).isFalse();

@@ -92,6 +92,32 @@ final class WriteBench {
             }
         }
         report(runs);
+        watch(generatedPlan, size, Math.max(runs[0][0], runs[1][0]));
+    }
+
+    /**
+     * The old-storage watch's cost on the application's write path: the generated table cut over
+     * (its cutover statements run without the ledger), then the same UPDATE workload, which now
+     * writes the migrated column (each write recorded, the worst case), against no trigger.
+     */
+    private void watch(MigrationPlan plan, long size, double none) throws SQLException, InterruptedException {
+        try (Connection c = db.connect("tandem-bench"); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (var statement : plan.step(Step.CUTOVER).statements()) {
+                if (statement.origin().equals(dev.tandem.plan.PlannedStatement.GENERATED)) {
+                    s.execute(statement.sql());
+                }
+            }
+            c.commit();
+        }
+        double watched = updates(W_GEN, size);
+        double idle = updates(W_NONE, size);
+        double base = Math.max(none, idle);
+        out.println();
+        out.printf(Locale.ROOT, "   old-storage watch after cutover (every write recorded): %13.0f upd/s%n", watched);
+        out.printf(Locale.ROOT, "   no trigger (again):                                     %13.0f upd/s%n", idle);
+        out.printf(Locale.ROOT, "   watch / none:                                   %.3f%n", watched / base);
+        out.flush();
     }
 
     /** The four tables of the first {@code size} users, the three sync targets filled, the hand-written trigger. */
