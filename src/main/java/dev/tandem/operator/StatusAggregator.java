@@ -9,6 +9,7 @@ import dev.tandem.api.v1alpha1.DatabaseStatus;
 import dev.tandem.api.v1alpha1.ErrorStatus;
 import dev.tandem.api.v1alpha1.HistoryEntry;
 import dev.tandem.api.v1alpha1.EventReason;
+import dev.tandem.api.v1alpha1.Hold;
 import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.Reason;
 import dev.tandem.api.v1alpha1.PlanStatus;
@@ -201,7 +202,8 @@ public final class StatusAggregator {
         condition(Names.Conditions.STALLED, false, Names.Reasons.NOT_STALLED, "");
         condition(Names.Conditions.AWAITING_PROMOTION, false, Names.Reasons.NOT_AWAITING, message);
         if (newly) {
-            events.add(new Event(EventReason.AwaitingGates, message));
+            events.add(new Event(h.hold() == Hold.AwaitingGates ? EventReason.AwaitingGates : EventReason.AwaitingQuiet,
+                    message));
         }
     }
 
