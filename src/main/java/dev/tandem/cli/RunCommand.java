@@ -101,10 +101,13 @@ public class RunCommand implements Callable<Integer> {
                 MigrationEngine engine = new MigrationEngine(db.target, settings(migration));
                 tuning = BackfillTuning.from(migration.getSpec().getBackfill());
                 verifyTuning = VerifyTuning.from(migration.getSpec().getVerify());
-                int rc = drive(engine, plan, target, promoted, out, err);
+                RunSummary summary = new RunSummary();
+                int rc = drive(engine, plan, target, promoted, new Io(out, err, summary, db));
                 if (db.embedded() && rc == 0) {
                     printTables(db.target, out);
                 }
+                err.flush();
+                summary.print(out, engine, plan, rc);
                 return rc;
             }
         } catch (CliError e) {
@@ -134,16 +137,22 @@ public class RunCommand implements Callable<Integer> {
                         Durations.parseOr(migration.getSpec().getStatementTimeout(), Duration.ofMinutes(15)));
     }
 
+    /** Where a run writes, what it records for the summary, and the database it runs on. */
+    private record Io(PrintWriter out, PrintWriter err, RunSummary summary, DatabaseOptions.Open db) {
+    }
+
     /**
      * The same walk the operator makes, through the engine's conductor: decide, take one step,
      * print it, until the target is reached or something stops it.
      */
-    private int drive(MigrationEngine engine, MigrationPlan plan, TargetPhase target, String promotedHash,
-                      PrintWriter out, PrintWriter err) {
+    private int drive(MigrationEngine engine, MigrationPlan plan, TargetPhase target, String promotedHash, Io io) {
+        PrintWriter out = io.out();
+        PrintWriter err = io.err();
+        RunSummary summary = io.summary();
         Conductor conductor = new Conductor(engine);
         Conductor.Promotion promotion = new Conductor.Promotion(target, promotedHash);
         InProcessWorkers workers = new InProcessWorkers(engine.target(), engine.settings(),
-                new InProcessWorkers.Progress(out, System.console() != null));
+                new InProcessWorkers.Progress(out, InProcessWorkers.Progress.onTerminal()));
         // Each run is a new request: a verification pass that failed in an earlier run is not the last word.
         String retryToken = "run " + Instant.now();
         Gatekeeper gatekeeper = new LocalGatekeeper(skipGates);
@@ -153,8 +162,10 @@ public class RunCommand implements Callable<Integer> {
         try {
             out.println("Database " + engine.target().server() + " (PostgreSQL " + engine.ping() + ")");
             while (true) {
-                Conductor.Decision decision = Conductor.decide(plan, engine.state(plan.key()), promotion);
+                dev.tandem.engine.LedgerState ledger = engine.state(plan.key());
+                Conductor.Decision decision = Conductor.decide(plan, ledger, promotion);
                 if (decision instanceof Conductor.Decision.Stop stop) {
+                    summary.next(stopNext(stop, plan, io));
                     return stopped(stop, plan, err);
                 }
                 if (decision instanceof Conductor.Decision.Reached reached) {
@@ -169,19 +180,24 @@ public class RunCommand implements Callable<Integer> {
                         if (w.state() == Workers.State.FAILED) {
                             err.println("error: " + (w.reason() == null ? Reason.VerifyJobFailed : w.reason()) + ": "
                                     + w.failure());
+                            summary.next("fix the cause above, then run the same command again");
                             return 1;
                         }
                         out.println("  " + engine.verification(plan).describe());
                         continue;
                     }
-                    out.println("Reached " + reached.phase() + " (" + reached.phase().stepLabel() + ")"
-                            + advice(reached, plan));
+                    String label = reached.phase().stepLabel();
+                    out.println("Reached " + reached.phase() + (label.isEmpty() ? "" : " (" + label + ")"));
+                    summary.next(advice(reached, plan, io));
                     return 0;
                 }
                 Phase next = ((Conductor.Decision.Next) decision).phase();
-                if (lastHold == null) {
+                if (summary.starting(next)) {
                     out.println("  " + next.inFlightPhase().orElseThrow() + " ...");
                     out.flush();
+                    if (next == Phase.Contracted) {
+                        summary.capture(engine, plan, ledger); // contract removes the tracking rows
+                    }
                 }
                 Instant now = Instant.now();
                 Outcome outcome = conductor.advance(next, new StepRequest(null, plan, tuning, verifyTuning, retryToken,
@@ -198,6 +214,8 @@ public class RunCommand implements Callable<Integer> {
                         err.println("error: " + h.hold() + ": " + h.message() + "; waited " + Durations.format(maxWait)
                                 + " (--max-wait): run the same command again " + (h.possibleAt() != null
                                 ? "after then" : "when it holds") + ", or wait longer with --max-wait");
+                        summary.next("run the same command again " + (h.possibleAt() != null ? "after "
+                                + h.possibleAt() : "when " + h.hold() + " is over") + " (or give a longer --max-wait)");
                         return 3;
                     }
                     pause(h.recheck().compareTo(left) < 0 ? h.recheck() : left);
@@ -205,40 +223,66 @@ public class RunCommand implements Callable<Integer> {
                 }
                 heldSince = null;
                 lastHold = null;
-                justVerified |= outcome instanceof Outcome.Advanced a0 && a0.phase() == Phase.Verified;
-                if (outcome instanceof Outcome.Advanced a) {
-                    out.println("  done: " + a.phase() + " (" + a.detail() + ")");
-                } else if (outcome instanceof Outcome.Retry r) {
-                    err.println("error: " + r.reason() + ": " + r.message());
-                    err.println("This is transient and nothing is half done: run the same command again when the "
-                            + "cause has cleared; it goes on where it stopped.");
-                    return 1;
-                } else if (outcome instanceof Outcome.Failed f) {
-                    err.println("error: " + f.reason() + ": " + f.message());
-                    return 1;
+                Integer rc = report(outcome, summary, out, err);
+                if (rc != null) {
+                    return rc;
                 }
-                // Waiting: the in-process work of this step has run; decide again.
             }
         } catch (EngineException e) {
             err.println("error: " + e.reason() + ": " + e.getMessage());
+            summary.next(e.isTransient() ? "run the same command again when the cause has cleared"
+                    : "fix the cause above, then run the same command again");
             return 1;
         }
     }
 
+    /** Prints what one step did; the exit code when the run ends here, null to go on. */
+    private Integer report(Outcome outcome, RunSummary summary, PrintWriter out, PrintWriter err) {
+        if (outcome instanceof Outcome.Advanced a) {
+            justVerified |= a.phase() == Phase.Verified;
+            out.println("  done: " + a.phase() + " in " + RunSummary.seconds(summary.reached(a.phase())) + " ("
+                    + a.detail() + ")");
+            return null;
+        }
+        if (outcome instanceof Outcome.Retry r) {
+            err.println("error: " + r.reason() + ": " + r.message());
+            err.println("This is transient and nothing is half done, but tandem run does not retry it: run the same "
+                    + "command again when the cause has cleared; it goes on where it stopped.");
+            summary.next("run the same command again when the cause has cleared");
+            return 1;
+        }
+        if (outcome instanceof Outcome.Failed f) {
+            err.println("error: " + f.reason() + ": " + f.message());
+            summary.next("fix the cause above, then run the same command again (or --until RolledBack before cutover)");
+            return 1;
+        }
+        return null; // Waiting: the in-process work of this step has run; decide again.
+    }
+
     /**
-     * Why the run cannot go on. A ledger that holds another plan under this name is a different
-     * migration (another manifest with the same metadata.name) or a changed one: either way nothing
-     * of this manifest may run.
+     * Why the run cannot go on. A ledger that holds another plan under this name is a changed
+     * manifest or a different migration (another manifest with the same metadata.name): the two
+     * cannot be told apart, and either way nothing of this manifest may run.
      */
     private static int stopped(Conductor.Decision.Stop stop, MigrationPlan plan, PrintWriter err) {
         if (stop.reason() == Reason.SpecImmutable) {
-            err.println("error: " + Reason.PlanMismatch + ": the database already holds migration " + plan.key()
-                    + " with a different plan: " + stop.message().replaceFirst("^.*?: the database ran", "it ran")
-                    + ". If this is another migration, give it its own metadata.name; nothing was run");
+            err.println("error: " + Reason.SpecImmutable + ": the database already holds migration " + plan.key()
+                    + " with another plan: " + stop.message().replaceFirst("^.*?: the database ran", "it ran")
+                    .replaceFirst("; revert the change.*$", "") + ". Either this manifest was edited after expand: "
+                    + "revert the change (only targetPhase, promotion, suspend and tuning may change), or it is "
+                    + "another migration with the same metadata.name: give it its own name. Nothing was run");
             return 2;
         }
         err.println("error: " + stop.reason() + ": " + stop.message());
         return stop.reason() == Reason.PlanHashMismatch ? 2 : 1;
+    }
+
+    private String stopNext(Conductor.Decision.Stop stop, MigrationPlan plan, Io io) {
+        if (stop.reason() == Reason.PlanHashMismatch) {
+            return "review 'tandem plan -f " + file + "', then " + command(io) + " --until " + (until != null ? until
+                    : "CutOver") + " --plan-hash " + plan.hash();
+        }
+        return "fix what the error says, then run again";
     }
 
     private static void pause(Duration d) {
@@ -250,9 +294,21 @@ public class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static String advice(Conductor.Decision.Reached reached, MigrationPlan plan) {
-        return reached.next().map(next -> "; next: --until " + next + (next.needsPlanHash() ? " --plan-hash "
-                + plan.hash() : "") + (next == Phase.CutOver ? " (the point of no return)" : "")).orElse("");
+    /** The very next command: the next phase, or nothing left. */
+    private String advice(Conductor.Decision.Reached reached, MigrationPlan plan, Io io) {
+        if (reached.next().isEmpty()) {
+            return reached.phase().isFinal() ? "nothing: the migration is " + reached.phase() : "nothing";
+        }
+        Phase next = reached.next().get();
+        String text = command(io) + " --until " + next + (next.needsPlanHash() ? " --plan-hash " + plan.hash() : "")
+                + (next == Phase.CutOver ? "   (the point of no return)" : "");
+        return io.db().embedded() ? text + "; the embedded database is removed when this run ends: give --database "
+                + "to keep a migration's state" : text;
+    }
+
+    /** This command again, without --until and --plan-hash: the database as a URL without its password. */
+    private String command(Io io) {
+        return "tandem run -f " + file + (io.db().embedded() ? "" : " --database " + io.db().target);
     }
 
     private static void printTables(DatabaseTarget db, PrintWriter out) {
