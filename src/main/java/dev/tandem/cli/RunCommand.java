@@ -37,7 +37,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Drive a migration through its phases in-process, without Kubernetes, up to --until "
                 + "(default: spec.targetPhase). Exits 0 only when that phase is reached.",
                 "Without --database an embedded PostgreSQL is started and the setup SQL beside the manifest "
@@ -117,6 +117,11 @@ public class RunCommand implements Callable<Integer> {
     }
 
     private SchemaMigration load() throws CliError {
+        return load(file);
+    }
+
+    /** The manifest, parsed and validated. */
+    static SchemaMigration load(Path file) throws CliError {
         SchemaMigration migration;
         try {
             migration = ManifestLoader.load(file);
@@ -130,7 +135,7 @@ public class RunCommand implements Callable<Integer> {
         return migration;
     }
 
-    private static EngineSettings settings(SchemaMigration migration) {
+    static EngineSettings settings(SchemaMigration migration) {
         return EngineSettings.defaults("cli")
                 .withTrackingSchema(Planner.trackingSchema(migration.getSpec()))
                 .withTimeouts(Durations.parseOr(migration.getSpec().getLockTimeout(), Duration.ofSeconds(2)),
