@@ -135,11 +135,27 @@ public class RunCommand implements Callable<Integer> {
         return migration;
     }
 
+    /**
+     * The engine's settings for this manifest; lock-timeout retries as the operator makes them
+     * (tandem.ddl.max-attempts, backoff-base, backoff-max).
+     */
     static EngineSettings settings(SchemaMigration migration) {
-        return EngineSettings.defaults("cli")
-                .withTrackingSchema(Planner.trackingSchema(migration.getSpec()))
+        EngineSettings defaults = EngineSettings.defaults("cli");
+        int attempts = defaults.maxAttempts();
+        Duration base = defaults.backoffBase();
+        Duration max = defaults.backoffMax();
+        try {
+            org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+            attempts = config.getOptionalValue("tandem.ddl.max-attempts", Integer.class).orElse(attempts);
+            base = config.getOptionalValue("tandem.ddl.backoff-base", Duration.class).orElse(base);
+            max = config.getOptionalValue("tandem.ddl.backoff-max", Duration.class).orElse(max);
+        } catch (RuntimeException e) {
+            // no configuration outside the application: the defaults
+        }
+        return defaults.withTrackingSchema(Planner.trackingSchema(migration.getSpec()))
                 .withTimeouts(Durations.parseOr(migration.getSpec().getLockTimeout(), Duration.ofSeconds(2)),
-                        Durations.parseOr(migration.getSpec().getStatementTimeout(), Duration.ofMinutes(15)));
+                        Durations.parseOr(migration.getSpec().getStatementTimeout(), Duration.ofMinutes(15)))
+                .withRetries(attempts, base, max);
     }
 
     /** Where a run writes, what it records for the summary, and the database it runs on. */
