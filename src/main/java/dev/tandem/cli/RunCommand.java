@@ -73,6 +73,11 @@ public class RunCommand implements Callable<Integer> {
     /** This run committed Verified itself: asking for Verified needs no second pass. */
     private boolean justVerified;
     private VerifyTuning verifyTuning = VerifyTuning.defaults();
+    /** Each run is a new request: a verification pass that failed in an earlier run is not the last word. */
+    private final String retryToken = "run " + Instant.now();
+    private boolean reverified;
+    private Instant heldSince;
+    private String lastHold;
 
     @Override
     public Integer call() throws Exception {
@@ -168,18 +173,12 @@ public class RunCommand implements Callable<Integer> {
      */
     private int drive(MigrationEngine engine, MigrationPlan plan, TargetPhase target, String promotedHash, Io io) {
         PrintWriter out = io.out();
-        PrintWriter err = io.err();
         RunSummary summary = io.summary();
         Conductor conductor = new Conductor(engine);
         Conductor.Promotion promotion = new Conductor.Promotion(target, promotedHash);
         InProcessWorkers workers = new InProcessWorkers(engine.target(), engine.settings(),
                 new InProcessWorkers.Progress(out, InProcessWorkers.Progress.onTerminal()));
-        // Each run is a new request: a verification pass that failed in an earlier run is not the last word.
-        String retryToken = "run " + Instant.now();
         Gatekeeper gatekeeper = new LocalGatekeeper(skipGates);
-        boolean reverified = false;
-        Instant heldSince = null;
-        String lastHold = null;
         try {
             out.println("Database " + engine.target().server() + " (PostgreSQL " + engine.ping() + ")");
             while (true) {
@@ -187,30 +186,14 @@ public class RunCommand implements Callable<Integer> {
                 Conductor.Decision decision = Conductor.decide(plan, ledger, promotion);
                 if (decision instanceof Conductor.Decision.Stop stop) {
                     summary.next(stopNext(stop, plan, io));
-                    return stopped(stop, plan, err);
+                    return stopped(stop, plan, io.err());
                 }
                 if (decision instanceof Conductor.Decision.Reached reached) {
-                    if (reached.phase() == Phase.Verified && target == TargetPhase.Verified && !reverified
-                            && plan.verifies() && !justVerified) {
-                        // asked again for Verified: check again, the application ran meanwhile
-                        reverified = true;
-                        out.println("  Verifying again (the migration was already Verified) ...");
-                        out.flush();
-                        Workers.Worker w = workers.verify(plan, engine.verification(plan).pass() + 1, retryToken,
-                                verifyTuning, false);
-                        if (w.state() == Workers.State.FAILED) {
-                            err.println("error: " + (w.reason() == null ? Reason.VerifyJobFailed : w.reason()) + ": "
-                                    + w.failure());
-                            summary.next("fix the cause above, then run the same command again");
-                            return 1;
-                        }
-                        out.println("  " + engine.verification(plan).describe());
-                        continue;
+                    Integer rc = reached(reached, engine, plan, target, workers, io);
+                    if (rc != null) {
+                        return rc;
                     }
-                    String label = reached.phase().stepLabel();
-                    out.println("Reached " + reached.phase() + (label.isEmpty() ? "" : " (" + label + ")"));
-                    summary.next(advice(reached, plan, io));
-                    return 0;
+                    continue;
                 }
                 Phase next = ((Conductor.Decision.Next) decision).phase();
                 if (summary.starting(next)) {
@@ -223,42 +206,74 @@ public class RunCommand implements Callable<Integer> {
                 Instant now = Instant.now();
                 Outcome outcome = conductor.advance(next, new StepRequest(null, plan, tuning, verifyTuning, retryToken,
                         workers, StepObserver.NONE, now, gatekeeper));
-                if (outcome instanceof Outcome.Held h) {
-                    heldSince = heldSince == null ? now : heldSince;
-                    if (!h.message().equals(lastHold)) {
-                        out.println("  waiting: " + h.message());
-                        out.flush();
-                        lastHold = h.message();
-                    }
-                    Duration left = maxWait.minus(Duration.between(heldSince, now));
-                    if (left.isNegative() || left.isZero()) {
-                        err.println("error: " + h.hold() + ": " + h.message() + "; waited " + Durations.format(maxWait)
-                                + " (--max-wait): run the same command again " + (h.possibleAt() != null
-                                ? "after then" : "when it holds") + ", or wait longer with --max-wait");
-                        summary.next("run the same command again " + (h.possibleAt() != null ? "after "
-                                + h.possibleAt() : "when " + h.hold() + " is over") + " (or give a longer --max-wait)");
-                        return 3;
-                    }
-                    pause(h.recheck().compareTo(left) < 0 ? h.recheck() : left);
-                    continue;
-                }
-                heldSince = null;
-                lastHold = null;
-                Integer rc = report(outcome, summary, out, err);
+                Integer rc = outcome instanceof Outcome.Held h ? held(h, now, io) : report(outcome, io);
                 if (rc != null) {
                     return rc;
                 }
             }
         } catch (EngineException e) {
-            err.println("error: " + e.reason() + ": " + e.getMessage());
+            io.err().println("error: " + e.reason() + ": " + e.getMessage());
             summary.next(e.isTransient() ? "run the same command again when the cause has cleared"
                     : "fix the cause above, then run the same command again");
             return 1;
         }
     }
 
+    /**
+     * The target is reached: the exit code, or null to decide again after verifying once more
+     * (asked again for Verified: the application ran meanwhile).
+     */
+    private Integer reached(Conductor.Decision.Reached reached, MigrationEngine engine, MigrationPlan plan,
+                            TargetPhase target, InProcessWorkers workers, Io io) throws EngineException {
+        if (reached.phase() == Phase.Verified && target == TargetPhase.Verified && !reverified && plan.verifies()
+                && !justVerified) {
+            reverified = true;
+            io.out().println("  Verifying again (the migration was already Verified) ...");
+            io.out().flush();
+            Workers.Worker w = workers.verify(plan, engine.verification(plan).pass() + 1, retryToken, verifyTuning, false);
+            if (w.state() == Workers.State.FAILED) {
+                io.err().println("error: " + (w.reason() == null ? Reason.VerifyJobFailed : w.reason()) + ": "
+                        + w.failure());
+                io.summary().next("fix the cause above, then run the same command again");
+                return 1;
+            }
+            io.out().println("  " + engine.verification(plan).describe());
+            return null;
+        }
+        String label = reached.phase().stepLabel();
+        io.out().println("Reached " + reached.phase() + (label.isEmpty() ? "" : " (" + label + ")"));
+        io.summary().next(advice(reached, plan, io));
+        return 0;
+    }
+
+    /** A crossing that does not hold yet: waits (null) up to --max-wait, then exit code 3. */
+    private Integer held(Outcome.Held h, Instant now, Io io) {
+        heldSince = heldSince == null ? now : heldSince;
+        if (!h.message().equals(lastHold)) {
+            io.out().println("  waiting: " + h.message());
+            io.out().flush();
+            lastHold = h.message();
+        }
+        Duration left = maxWait.minus(Duration.between(heldSince, now));
+        if (left.isNegative() || left.isZero()) {
+            io.err().println("error: " + h.hold() + ": " + h.message() + "; waited " + Durations.format(maxWait)
+                    + " (--max-wait): run the same command again " + (h.possibleAt() != null
+                    ? "after then" : "when it holds") + ", or wait longer with --max-wait");
+            io.summary().next("run the same command again " + (h.possibleAt() != null ? "after " + h.possibleAt()
+                    : "when " + h.hold() + " is over") + " (or give a longer --max-wait)");
+            return 3;
+        }
+        pause(h.recheck().compareTo(left) < 0 ? h.recheck() : left);
+        return null;
+    }
+
     /** Prints what one step did; the exit code when the run ends here, null to go on. */
-    private Integer report(Outcome outcome, RunSummary summary, PrintWriter out, PrintWriter err) {
+    private Integer report(Outcome outcome, Io io) {
+        heldSince = null;
+        lastHold = null;
+        RunSummary summary = io.summary();
+        PrintWriter out = io.out();
+        PrintWriter err = io.err();
         if (outcome instanceof Outcome.Advanced a) {
             justVerified |= a.phase() == Phase.Verified;
             out.println("  done: " + a.phase() + " in " + RunSummary.seconds(summary.reached(a.phase())) + " ("
