@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
  * connection from TANDEM_DB_* environment variables (filled from the Secret), worker index from
  * JOB_COMPLETION_INDEX. Progress goes to the tracking schema, where the operator reads it.
  */
-@Command(name = "backfill", mixinStandardHelpOptions = true,
+@Command(name = "backfill", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Copy existing rows for a plan's sync entries (the backfill Job's command). Connection from "
                 + "TANDEM_DB_JDBC_URI, TANDEM_DB_URI or TANDEM_DB_HOST/PORT/DBNAME/USER/PASSWORD.")
 public class BackfillCommand implements Callable<Integer> {
@@ -34,28 +34,40 @@ public class BackfillCommand implements Callable<Integer> {
     @Mixin
     JobInputs inputs;
 
-    @Option(names = "--shard", description = "Worker index (default: JOB_COMPLETION_INDEX, else 0).")
+    @Option(names = "--shard", description = "Index of this worker, 0 to --shards - 1 (default: JOB_COMPLETION_INDEX, "
+            + "else 0).")
     Integer shard;
 
-    @Option(names = "--shards", defaultValue = "1", description = "Number of workers.")
+    @Option(names = "--shards", defaultValue = "1", description = "Number of workers, 1 to 64; each copies its share "
+            + "of every entry's pages (default: ${DEFAULT-VALUE}).")
     int shards;
 
-    @Option(names = "--lock-timeout", defaultValue = "2s", converter = DurationConverter.class)
+    @Option(names = "--lock-timeout", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "lock_timeout of each batch: how long a batch waits for a row lock before it backs off "
+                    + "(default: ${DEFAULT-VALUE}).")
     Duration lockTimeout;
 
-    @Option(names = "--batch-size", defaultValue = "auto", description = "Rows per batch (1 to 1000000), or auto.")
+    @Option(names = "--batch-size", defaultValue = "auto", description = "Rows per batch (1 to 1000000), or auto: sized "
+            + "so that a batch takes --target-batch-time (default: ${DEFAULT-VALUE}).")
     String batchSize;
 
-    @Option(names = "--target-batch-time", defaultValue = "200ms", converter = DurationConverter.class)
+    @Option(names = "--target-batch-time", paramLabel = "DURATION", defaultValue = "200ms",
+            converter = DurationConverter.class, description = "How long a batch should take with --batch-size auto; "
+                    + "short batches hold row locks briefly (default: ${DEFAULT-VALUE}).")
     Duration targetBatchTime;
 
-    @Option(names = "--max-rows-per-second", defaultValue = "0")
+    @Option(names = "--max-rows-per-second", defaultValue = "0", description = "Upper bound on the rows this worker "
+            + "writes per second, 0 for no limit (default: ${DEFAULT-VALUE}).")
     int maxRowsPerSecond;
 
-    @Option(names = "--max-replication-lag", defaultValue = "10s", converter = DurationConverter.class)
+    @Option(names = "--max-replication-lag", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class, description = "Pause while a replica lags further behind than this "
+                    + "(default: ${DEFAULT-VALUE}).")
     Duration maxReplicationLag;
 
-    @Option(names = "--max-transaction-age", defaultValue = "5m", converter = DurationConverter.class)
+    @Option(names = "--max-transaction-age", paramLabel = "DURATION", defaultValue = "5m",
+            converter = DurationConverter.class, description = "Pause while another transaction is older than this, "
+                    + "so that vacuum can keep up (default: ${DEFAULT-VALUE}).")
     Duration maxTransactionAge;
 
     @Override

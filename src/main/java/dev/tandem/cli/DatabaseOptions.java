@@ -48,14 +48,21 @@ final class DatabaseOptions {
         }
     }
 
+    /**
+     * The database a person typed with --database: a libpq URI (postgresql:// or postgres://) or a
+     * JDBC URL; the user from --user, else PGUSER, else the URL; the password from PGPASSWORD.
+     */
+    static DatabaseTarget remote(String url, String user) throws CliError {
+        try {
+            return DatabaseTarget.of(url, user != null ? user : System.getenv("PGUSER"), System.getenv("PGPASSWORD"));
+        } catch (IllegalArgumentException e) {
+            throw CliError.input("--database: " + e.getMessage());
+        }
+    }
+
     Open open(Path manifest, PrintWriter out) throws CliError, IOException, SQLException {
         if (database != null) {
-            try {
-                return new Open(DatabaseTarget.of(database, user != null ? user : System.getenv("PGUSER"),
-                        System.getenv("PGPASSWORD")), null);
-            } catch (IllegalArgumentException e) {
-                throw CliError.input("--database: " + e.getMessage());
-            }
+            return new Open(remote(database, user), null);
         }
         Path setupFile = setup != null ? setup : manifest.toAbsolutePath().getParent().resolve("setup.sql");
         if (setup != null && !Files.isRegularFile(setup)) {

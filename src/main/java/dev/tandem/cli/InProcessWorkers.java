@@ -42,15 +42,16 @@ final class InProcessWorkers implements Workers {
                 public void batch(int entry, int shard, long rowsWritten, long pagesDone, int batchPages) {
                     progress.update(() -> {
                         BackfillProgress p = backfiller.progress(plan);
-                        return "Backfilling ... " + Progress.bar(p.percent()) + " " + p.percent() + "% " + p.rowsProcessed()
-                                + " rows, " + Math.round(p.rowsPerSecond()) + " rows/s"
-                                + (p.etaSeconds() >= 0 ? ", " + p.etaSeconds() + "s to go" : "");
+                        return new Progress.Status(p.percent(), "Backfilling ... " + Progress.bar(p.percent()) + " "
+                                + p.percent() + "% " + p.rowsProcessed() + " of ~" + Math.max(p.rowsTotal(),
+                                p.rowsProcessed()) + " rows, " + Math.round(p.rowsPerSecond()) + " rows/s, ETA "
+                                + Progress.eta(p.etaSeconds()));
                     });
                 }
 
                 @Override
                 public void paused(String reason) {
-                    progress.update(() -> "Backfilling ... paused: " + reason);
+                    progress.update(() -> new Progress.Status(-1, "Backfilling ... paused: " + reason));
                 }
             });
             BackfillProgress p = backfiller.progress(plan);
@@ -75,8 +76,10 @@ final class InProcessWorkers implements Workers {
                 public void chunk(int entry, long rowsWalked, long mismatches) {
                     progress.update(() -> {
                         VerifyState p = verifier.state(plan);
-                        return "Verifying pass " + pass + " ... " + Progress.bar(p.percent()) + " " + p.percent() + "% "
-                                + p.rowsChecked() + " rows, " + p.mismatches() + " mismatches";
+                        return new Progress.Status(p.percent(), "Verifying pass " + pass + " ... "
+                                + Progress.bar(p.percent()) + " " + p.percent() + "% " + p.rowsChecked() + " of ~"
+                                + Math.max(p.rowsEstimate(), p.rowsChecked()) + " rows, " + p.mismatches()
+                                + " mismatches, ETA " + Progress.eta(p.etaSeconds()));
                     });
                 }
             });
@@ -91,37 +94,59 @@ final class InProcessWorkers implements Workers {
     }
 
     /**
-     * One progress line: redrawn in place on a terminal, a line every few seconds otherwise, and a
-     * final line when the work is done.
+     * One progress line: on a terminal redrawn in place ({@code \r}) twice a second; otherwise (a
+     * pipe, a file, a CI log, TERM=dumb) a plain line every 5 seconds or every 10 %, whichever
+     * comes first; and a final line when the work is done.
      */
     static final class Progress {
-        interface Line {
-            String text() throws EngineException;
+        /** What a progress line shows: its percent (-1 when unknown) and its text. */
+        record Status(int percent, String text) {
         }
 
+        interface Line {
+            Status status() throws EngineException;
+        }
+
+        private static final long TERMINAL_EVERY = 500_000_000L;
+        private static final long LOG_EVERY = 5_000_000_000L;
         private final PrintWriter out;
         private final boolean terminal;
-        private final long everyNanos;
         private long last;
+        private int lastPercent = -1;
 
         Progress(PrintWriter out, boolean terminal) {
             this.out = out;
             this.terminal = terminal;
-            this.everyNanos = terminal ? 500_000_000L : 5_000_000_000L;
+        }
+
+        /** Whether this process writes to an interactive terminal that can redraw a line. */
+        static boolean onTerminal() {
+            return System.console() != null && !"dumb".equals(System.getenv("TERM"));
+        }
+
+        boolean terminal() {
+            return terminal;
         }
 
         void update(Line line) {
             long now = System.nanoTime();
-            if (now - last < everyNanos) {
+            long every = terminal ? TERMINAL_EVERY : LOG_EVERY;
+            boolean due = last == 0 || now - last >= every;
+            if (!due && terminal) {
                 return;
             }
-            last = now;
             try {
-                String text = "  " + line.text();
+                Status status = line.status();
+                boolean step = status.percent() >= 0 && status.percent() / 10 > lastPercent / 10;
+                if (!due && !step) {
+                    return;
+                }
+                last = now;
+                lastPercent = Math.max(lastPercent, status.percent());
                 if (terminal) {
-                    out.print("\r" + text + "   ");
+                    out.print("\r  " + status.text() + "   ");
                 } else {
-                    out.println(text);
+                    out.println("  " + status.text());
                 }
                 out.flush();
             } catch (EngineException ignored) {
@@ -136,6 +161,11 @@ final class InProcessWorkers implements Workers {
             out.println("  " + text + (terminal ? "   " : ""));
             out.flush();
             last = 0;
+            lastPercent = -1;
+        }
+
+        static String eta(long seconds) {
+            return seconds < 0 ? "unknown" : seconds < 60 ? seconds + "s" : seconds / 60 + "m" + seconds % 60 + "s";
         }
 
         static String bar(int percent) {

@@ -26,10 +26,11 @@ public class JobInputs {
     @Option(names = "--plan", required = true, description = "plan.json from the plan ConfigMap.")
     Path planFile;
 
-    @Option(names = "--plan-hash", description = "Refuse to run unless the plan has this hash.")
+    @Option(names = "--plan-hash", description = "Refuse to run unless the plan has this hash (default: any hash).")
     String planHash;
 
-    @Option(names = "--tracking-schema", defaultValue = EngineSettings.DEFAULT_SCHEMA)
+    @Option(names = "--tracking-schema", defaultValue = EngineSettings.DEFAULT_SCHEMA, description = "Schema of the "
+            + "ledger and the work tables, spec.database.trackingSchema (default: ${DEFAULT-VALUE}).")
     String trackingSchema;
 
     /** Reads the plan a Job got from the plan ConfigMap. */

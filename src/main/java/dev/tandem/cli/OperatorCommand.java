@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "operator", mixinStandardHelpOptions = true,
+@Command(name = "operator", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Run the Kubernetes operator (the container's command). Serves /q/health and /q/metrics on :8080.")
 public class OperatorCommand implements Callable<Integer> {
     @Inject

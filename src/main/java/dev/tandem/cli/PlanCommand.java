@@ -27,7 +27,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "plan", mixinStandardHelpOptions = true,
+@Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Print every statement of every phase, with its lock level, the plan hash, what a reviewer signs "
                 + "(target phase, promotion, timeouts) and the lint: each risky statement with what it locks, whether "
                 + "it scans or rewrites the table under that lock, and the safe form. Needs no cluster and no database.",
@@ -116,12 +116,7 @@ public class PlanCommand implements Callable<Integer> {
         if (database == null) {
             return Linter.lint(migration.getSpec(), plan);
         }
-        DatabaseTarget target;
-        try {
-            target = DatabaseTarget.of(database, user != null ? user : System.getenv("PGUSER"), System.getenv("PGPASSWORD"));
-        } catch (IllegalArgumentException e) {
-            throw CliError.input("--database: " + e.getMessage());
-        }
+        DatabaseTarget target = DatabaseOptions.remote(database, user);
         try (Connection c = target.connect("tandem-plan")) {
             c.setReadOnly(true);
             return Linter.lint(migration.getSpec(), plan, new CatalogReader(c));

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  * result go to the tracking schema, where the operator reads them. Exits 0 when the pass finished,
  * whatever it found; 1 when it could not run.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Run (or resume) one verification pass of a plan (the verification Job's command). Connection "
                 + "from TANDEM_DB_JDBC_URI, TANDEM_DB_URI or TANDEM_DB_HOST/PORT/DBNAME/USER/PASSWORD.")
 public class VerifyCommand implements Callable<Integer> {
@@ -40,19 +40,20 @@ public class VerifyCommand implements Callable<Integer> {
             + "pass, or an unfinished one to resume.")
     int pass;
 
-    @Option(names = "--retry-token", defaultValue = "", description = "spec.verify.retry, recorded with the pass.")
+    @Option(names = "--retry-token", defaultValue = "", description = "spec.verify.retry, recorded with the pass (default: none).")
     String retryToken;
 
     @Option(names = "--statement-timeout", defaultValue = "1h", converter = DurationConverter.class,
-            description = "statement_timeout of each comparison query.")
+            paramLabel = "DURATION",
+            description = "statement_timeout of each comparison query (default: ${DEFAULT-VALUE}).")
     Duration statementTimeout;
 
     @Option(names = "--chunk-size", defaultValue = "" + VerifyTuning.DEFAULT_CHUNK_SIZE,
-            description = "Source rows per chunk (100 to 1000000).")
+            description = "Source rows per chunk, 100 to 1000000 (default: ${DEFAULT-VALUE}).")
     int chunkSize;
 
     @Option(names = "--max-recorded-mismatches", defaultValue = "" + VerifyTuning.DEFAULT_MAX_RECORDED,
-            description = "Mismatching rows recorded per pass (0 to 100000).")
+            description = "Mismatching rows recorded per pass, 0 to 100000 (default: ${DEFAULT-VALUE}).")
     int maxRecorded;
 
     @Option(names = "--workers", defaultValue = "" + VerifyTuning.DEFAULT_PARALLELISM,

@@ -426,7 +426,7 @@ public final class HostileInputs {
                 c("check that is false").yaml("sql: SELECT count(*) = 0 FROM users_pii p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL",
                         "sql: SELECT false").exit(1).mentions("VerificationFailed", "no-orphans").runtime(),
                 // --- a name reused by another migration
-                c("another migration under the same name").exit(2).mentions("PlanMismatch", "{hash}", "{firsthash}", "metadata.name")
+                c("another migration under the same name").exit(2).mentions("SpecImmutable", "{hash}", "{firsthash}", "metadata.name")
                         .yaml("CREATE TABLE users_pii (user_id bigint PRIMARY KEY, full_name text NOT NULL);",
                                 "CREATE TABLE users_pii (user_id bigint PRIMARY KEY, full_name text NOT NULL, note text);")
                         .never("Reached").fresh(db -> {
