@@ -160,10 +160,10 @@ public final class OldStorageSql {
             src.keys().addAll(s.sourceKey());
             src.columns().addAll(s.sourceKey());
             for (String expr : s.columns().values()) {
-                src.columns().addAll(SqlFragment.names(expr));
+                src.columns().addAll(SqlFragment.columnNames(expr, s.sourceTable()));
             }
             if (s.where() != null) {
-                src.columns().addAll(SqlFragment.names(s.where()));
+                src.columns().addAll(SqlFragment.columnNames(s.where(), s.sourceTable()));
             }
         }
         return new ArrayList<>(byTable.values());

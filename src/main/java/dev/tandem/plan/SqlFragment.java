@@ -143,6 +143,30 @@ public final class SqlFragment {
     }
 
     /**
+     * The names a fragment may read as columns of {@code table}: every name it mentions but a
+     * qualifier and a column qualified by another name ({@code b.name} in a subquery over
+     * {@code breeds b}); {@code table.column} counts.
+     */
+    public static List<String> columnNames(String text, String table) {
+        String own = folded(table);
+        List<Token> t = tokens(text);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < t.size(); i++) {
+            Token k = t.get(i);
+            if (k.kind() != Kind.IDENTIFIER && k.kind() != Kind.QUOTED_IDENTIFIER
+                    || i + 1 < t.size() && t.get(i + 1).kind() == Kind.DOT) {
+                continue;
+            }
+            if (i >= 2 && t.get(i - 1).kind() == Kind.DOT && !(own.equals(t.get(i - 2).name())
+                    && (i < 3 || t.get(i - 3).kind() != Kind.DOT))) {
+                continue;
+            }
+            names.add(k.name());
+        }
+        return names;
+    }
+
+    /**
      * The fragment with every reference {@code qualifier.column} (the qualifier not itself qualified)
      * replaced by {@code replacement.apply(column)}; the rest of the text as written.
      *

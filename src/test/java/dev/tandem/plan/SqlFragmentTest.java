@@ -76,6 +76,14 @@ class SqlFragmentTest {
     }
 
     @Test
+    void columnNamesOfTheSourceLeaveOutColumnsOfOtherTablesAndTheQualifiers() {
+        assertThat(SqlFragment.columnNames("(SELECT b.id FROM breeds b WHERE b.name = dogs.breed)", "dogs"))
+                .contains("breed").doesNotContain("id", "name");
+        assertThat(SqlFragment.columnNames("proxies.backend_api_id", "proxy_rules")).isEmpty();
+        assertThat(SqlFragment.columnNames("lower(name) || public.dogs.x", "dogs")).containsExactly("lower", "name");
+    }
+
+    @Test
     void aCheckIsOneQuery() {
         assertThat(SqlFragment.queryError("SELECT count(*) = 0 FROM f")).isEmpty();
         assertThat(SqlFragment.queryError("WITH x AS (SELECT 1) SELECT true FROM x")).isEmpty();
