@@ -149,7 +149,7 @@ public final class ScenarioRun {
                     old.resume();
                 }
                 if (target == TargetPhase.Expanded && w.concurrentNew()) {
-                    concurrentNew = Workload.start(db, "app-v2", w.newApp(), 1, size, 2);
+                    concurrentNew = Workload.start(db, "app-v2", w.newBeforeCutover(), 1, size, 2);
                 }
             }
             // The gates' promise: the new version runs everywhere before the point of no return.
