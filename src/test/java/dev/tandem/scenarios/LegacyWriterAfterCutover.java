@@ -35,6 +35,7 @@ final class LegacyWriterAfterCutover implements ScenarioRun.Driver {
     private Instant cutoverAt;
     private OldStorageState seen;
     private Duration quietWait = Duration.ZERO;
+    private Duration quietFor = Duration.ZERO;
 
     /**
      * @param writes        SQL the legacy server runs after cutover, each changing at least one row of the old storage
@@ -67,7 +68,7 @@ final class LegacyWriterAfterCutover implements ScenarioRun.Driver {
             cutoverAt = Instant.now();
         }
         if (target == TargetPhase.Contracted) {
-            Duration quietFor = Durations.parseOr(migration.getSpec().getContract().getQuietFor(), Duration.ZERO);
+            quietFor = Durations.parseOr(migration.getSpec().getContract().getQuietFor(), Duration.ZERO);
             Instant contracted = ((java.sql.Timestamp) TestDatabase.query(engine.target(), "SELECT applied_at FROM "
                     + "tandem.steps WHERE step = 'contract' AND migration = '" + plan.key() + "'")).toInstant();
             assertThat(contracted).as("contract waited for quietFor (" + quietFor + ") after the last old-storage write")
@@ -92,6 +93,11 @@ final class LegacyWriterAfterCutover implements ScenarioRun.Driver {
     /** What the watch had seen when contract was asked for. */
     OldStorageState seen() {
         return seen;
+    }
+
+    /** contract.quietFor of the run. */
+    Duration quietFor() {
+        return quietFor;
     }
 
     /** From the last legacy write to the contract's commit. */

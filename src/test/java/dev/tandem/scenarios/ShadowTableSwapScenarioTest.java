@@ -5,6 +5,7 @@ import dev.tandem.api.v1alpha1.SchemaMigration;
 import dev.tandem.api.v1alpha1.TargetPhase;
 import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.engine.MigrationEngine;
+import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,7 @@ class ShadowTableSwapScenarioTest {
         assertThat(TestDatabase.tableExists(db, "events_for_migration")).isFalse();
         System.out.println("  old-storage writes after cutover: " + ids.legacy.seen().writes() + " (last "
                 + ids.legacy.seen().describeLast() + "), contract " + ids.legacy.quietWait().toMillis()
-                + " ms after the last one (quietFor 2s); ids after the swap start above " + ids.max);
+                + " ms after the last one (quietFor " + Durations.format(ids.legacy.quietFor()) + "); ids after the swap start above " + ids.max);
     }
 
     /** Remembers, right after cutover, the largest id and the database's clock. */
