@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
@@ -25,6 +26,30 @@ final class DatabaseOptions {
     @Option(names = "--setup", description = "SQL file loaded into the embedded database first (default: setup.sql "
             + "beside the manifest).")
     Path setup;
+
+    @Option(names = "--example", paramLabel = "NAME", description = "Run an example: a folder under examples/ "
+            + "(quickstart, proxy-rules, ...) or the path of a folder holding migration.yaml. Its setup.sql and the data of "
+            + "its generate.sql are loaded into the embedded database first.")
+    String example;
+
+    @Option(names = "--size", paramLabel = "ROWS", description = "With an embedded database: the size of the generated "
+            + "data (generate.sql beside the manifest), in rows of its largest table (default: "
+            + ExampleLoader.DEFAULT_ROWS + ").")
+    Long size;
+
+    /** The manifest to run: -f, or the example's. */
+    Path manifest(Path file) throws CliError {
+        if (example == null) {
+            if (file == null) {
+                throw CliError.input("give the manifest with -f FILE, or run an example with --example NAME");
+            }
+            return file;
+        }
+        if (file != null) {
+            throw CliError.input("give either -f FILE or --example " + example + ", not both");
+        }
+        return ExampleLoader.resolve(example).resolve(ExampleLoader.MANIFEST);
+    }
 
     /** The database to use, open until closed (an embedded one is removed then). */
     static final class Open implements AutoCloseable {
@@ -50,6 +75,10 @@ final class DatabaseOptions {
 
     Open open(Path manifest, PrintWriter out) throws CliError, IOException, SQLException {
         if (database != null) {
+            if (size != null) {
+                throw CliError.input("--size: generated data is loaded into the embedded database only; without "
+                        + "--database one is started for the run");
+            }
             try {
                 return new Open(DatabaseTarget.of(database, user != null ? user : System.getenv("PGUSER"),
                         System.getenv("PGPASSWORD")), null);
@@ -57,17 +86,24 @@ final class DatabaseOptions {
                 throw CliError.input("--database: " + e.getMessage());
             }
         }
-        Path setupFile = setup != null ? setup : manifest.toAbsolutePath().getParent().resolve("setup.sql");
+        Path dir = manifest.toAbsolutePath().getParent();
+        Path setupFile = setup != null ? setup : dir.resolve(ExampleLoader.SETUP);
         if (setup != null && !Files.isRegularFile(setup)) {
             throw CliError.input("--setup: " + setup + ": no such file");
         }
+        if (size != null && (size < 1 || !Files.isRegularFile(dir.resolve(ExampleLoader.GENERATE)))) {
+            throw CliError.input("--size " + size + ": " + (size < 1 ? "give at least 1 row"
+                    : "there is no " + ExampleLoader.GENERATE + " beside " + manifest + " to generate data with"));
+        }
         out.println("Starting an embedded PostgreSQL (no --database given) ...");
         EmbeddedDatabase embedded = EmbeddedDatabase.start();
-        if (Files.isRegularFile(setupFile)) {
-            embedded.load(setupFile);
-            out.println("Loaded " + setupFile.getFileName() + " into the embedded database on port " + embedded.port());
-        } else {
-            out.println("No setup SQL found at " + setupFile + "; starting from an empty database");
+        try (Connection c = embedded.connect()) {
+            String loaded = ExampleLoader.load(c, dir, setupFile, size != null ? size : ExampleLoader.DEFAULT_ROWS);
+            out.println(loaded.isEmpty() ? "No setup SQL found at " + setupFile + "; starting from an empty database"
+                    : "Loaded " + loaded + " into the embedded database on port " + embedded.port());
+        } catch (SQLException | IOException e) {
+            embedded.close();
+            throw e;
         }
         return new Open(embedded.target(), embedded);
     }

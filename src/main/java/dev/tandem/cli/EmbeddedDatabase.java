@@ -4,11 +4,8 @@ import dev.tandem.engine.DatabaseTarget;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 
 /** A throw-away PostgreSQL server for the local mode; removed on close. */
 final class EmbeddedDatabase implements AutoCloseable {
@@ -30,11 +27,9 @@ final class EmbeddedDatabase implements AutoCloseable {
         return postgres.getPort();
     }
 
-    void load(Path sqlFile) throws IOException, SQLException {
-        String sql = Files.readString(sqlFile);
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+    /** A connection to its postgres database, as the superuser. */
+    Connection connect() throws SQLException {
+        return postgres.getPostgresDatabase().getConnection();
     }
 
     @Override

@@ -35,9 +35,11 @@ public final class ExampleLoader {
             return direct;
         }
         if (nameOrPath.matches("[A-Za-z0-9._-]+")) {
-            Path local = Path.of("examples", nameOrPath);
-            if (Files.isRegularFile(local.resolve(MANIFEST))) {
-                return local;
+            for (Path root : roots()) {
+                Path candidate = root.resolve("examples").resolve(nameOrPath);
+                if (Files.isRegularFile(candidate.resolve(MANIFEST))) {
+                    return candidate;
+                }
             }
         }
         throw CliError.input("--example " + nameOrPath + ": no example of that name (a folder examples/" + nameOrPath
@@ -45,8 +47,24 @@ public final class ExampleLoader {
                 + known());
     }
 
+    /** Where examples/ may be: the working directory, and the project the binary was built in. */
+    private static java.util.List<Path> roots() {
+        java.util.List<Path> roots = new java.util.ArrayList<>(java.util.List.of(Path.of("")));
+        try {
+            Path at = Path.of(ExampleLoader.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (int i = 0; i < 6 && at != null; i++, at = at.getParent()) {
+                roots.add(at);
+            }
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // no code location: the working directory only
+        }
+        return roots;
+    }
+
     private static String known() {
-        try (var dirs = Files.list(Path.of("examples"))) {
+        Path examples = roots().stream().map(r -> r.resolve("examples")).filter(Files::isDirectory).findFirst()
+                .orElse(Path.of("examples"));
+        try (var dirs = Files.list(examples)) {
             String names = String.join(", ", dirs.filter(d -> Files.isRegularFile(d.resolve(MANIFEST)))
                     .map(d -> d.getFileName().toString()).sorted().toList());
             return names.isEmpty() ? "none here" : names;

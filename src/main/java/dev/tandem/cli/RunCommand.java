@@ -46,7 +46,7 @@ public class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-f", "--file"}, required = true, description = "SchemaMigration manifest (YAML).")
+    @Option(names = {"-f", "--file"}, description = "SchemaMigration manifest (YAML); with --example, that example's.")
     Path file;
 
     @Option(names = "--until", description = "Phase to reach: Expanded, Backfilled, Verified, CutOver, Contracted, "
@@ -79,6 +79,7 @@ public class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
+            file = databaseOptions.manifest(file);
             SchemaMigration migration = load();
             MigrationPlan plan = Planner.plan(migration);
             TargetPhase target = until != null ? until : migration.getSpec().getTargetPhase();

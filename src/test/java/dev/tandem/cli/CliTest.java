@@ -122,7 +122,7 @@ class CliTest {
         assertThat(cut.getOutput()).doesNotContain("Expanding").contains("CuttingOver").contains("Reached CutOver");
         assertThat(TestDatabase.columnNullable(db, "users", "full_name")).isTrue();
 
-        // A new row written through the hand-written double-write trigger before cutover reached users_pii.
+        // Every row of users reached users_pii through the sync entry and the backfill before cutover.
         assertThat(TestDatabase.query(db, "SELECT count(*) FROM users_pii")).isEqualTo(1000L);
 
         LaunchResult back = launcher.launch("run", "-f", QUICKSTART, "--database", db.jdbcUrl(), "--user",

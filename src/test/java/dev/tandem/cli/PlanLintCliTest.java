@@ -18,10 +18,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** tandem plan as the review step: exit codes, the policy, JSON for CI bots, the promoted hash, catalog sizes. */
 @QuarkusMainTest
 class PlanLintCliTest {
-    static final String QUICKSTART = CliTest.QUICKSTART;
+    /** A manifest with findings: the quick-start as it once was, copying every row inside expand. */
+    static final String MANIFEST = "src/test/resources/lint/copy-in-expand.yaml";
+    /** Its promoted hash, as the manifest says. */
+    static final String HASH = hash();
+
+    private static String hash() {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("planHash:\\s*\"?([0-9a-f]+)")
+                    .matcher(Files.readString(Path.of(MANIFEST)));
+            assertThat(m.find()).isTrue();
+            return m.group(1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     private static Path variant(Path dir, String from, String to) throws Exception {
-        String text = Files.readString(Path.of(QUICKSTART));
+        String text = Files.readString(Path.of(MANIFEST));
         assertThat(text).contains(from);
         Path file = dir.resolve("migration.yaml");
         Files.writeString(file, text.replace(from, to));
@@ -35,9 +49,9 @@ class PlanLintCliTest {
 
     @Test
     void planShowsWhatAReviewerSignsAndTheFindings(QuarkusMainLauncher launcher) {
-        LaunchResult result = launcher.launch("plan", "-f", QUICKSTART);
+        LaunchResult result = launcher.launch("plan", "-f", MANIFEST);
         assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
-        assertThat(result.getOutput()).contains("target phase: Contracted (promotion.planHash aa7b48549999 matches this plan")
+        assertThat(result.getOutput()).contains("target phase: Contracted (promotion.planHash " + HASH + " matches this plan")
                 .contains("timeouts: lockTimeout 2s, statementTimeout 15m (default)")
                 .contains("== Lint — 0 errors, 1 warning, 0 notes")
                 .contains("WARNING full-table-dml-in-transaction — spec.expand.sql statement 4, users")
@@ -56,35 +70,35 @@ class PlanLintCliTest {
 
     @Test
     void aStaleHashIsAnError(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
-        Path file = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        Path file = variant(dir, "planHash: " + HASH, "planHash: 0123456789ab");
         LaunchResult result = launcher.launch("plan", "-f", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.getOutput()).contains("promotion.planHash 0123456789ab does NOT match this plan")
                 .contains("ERROR plan-hash — spec.promotion.planHash")
-                .contains("fix: review this plan, then set spec.promotion.planHash: aa7b48549999");
+                .contains("fix: review this plan, then set spec.promotion.planHash: " + HASH);
         LaunchResult hash = launcher.launch("plan", "-f", file.toString(), "-o", "hash");
         assertThat(hash.exitCode()).as("-o hash prints the hash, whatever the lint says").isZero();
         String[] lines = hash.getOutput().strip().split("\n");
-        assertThat(lines[lines.length - 1].strip()).isEqualTo("aa7b48549999");
+        assertThat(lines[lines.length - 1].strip()).isEqualTo(HASH);
     }
 
     @Test
     void failOnSetsThePolicy(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
-        assertThat(launcher.launch("plan", "-f", QUICKSTART, "--fail-on", "warning").exitCode()).isEqualTo(2);
-        Path stale = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        assertThat(launcher.launch("plan", "-f", MANIFEST, "--fail-on", "warning").exitCode()).isEqualTo(2);
+        Path stale = variant(dir, "planHash: " + HASH, "planHash: 0123456789ab");
         assertThat(launcher.launch("plan", "-f", stale.toString(), "--fail-on", "never").exitCode()).isZero();
-        LaunchResult bad = launcher.launch("plan", "-f", QUICKSTART, "--fail-on", "sometimes");
+        LaunchResult bad = launcher.launch("plan", "-f", MANIFEST, "--fail-on", "sometimes");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.getErrorOutput()).contains("--fail-on").contains("error, warning or never");
     }
 
     @Test
     void jsonCarriesTheReviewAndTheFindings(QuarkusMainLauncher launcher, @TempDir Path dir) throws Exception {
-        Path stale = variant(dir, "planHash: aa7b48549999", "planHash: 0123456789ab");
+        Path stale = variant(dir, "planHash: " + HASH, "planHash: 0123456789ab");
         LaunchResult result = launcher.launch("plan", "-f", stale.toString(), "-o", "json");
         assertThat(result.exitCode()).isEqualTo(2);
         JsonNode plan = new ObjectMapper().readTree(json(result));
-        assertThat(plan.get("hash").asText()).isEqualTo("aa7b48549999");
+        assertThat(plan.get("hash").asText()).isEqualTo(HASH);
         assertThat(plan.get("steps")).isNotEmpty();
         assertThat(plan.at("/review/targetPhase").asText()).isEqualTo("Contracted");
         assertThat(plan.at("/review/planHashMatches").asBoolean()).isFalse();
@@ -105,7 +119,7 @@ class PlanLintCliTest {
     void withADatabaseFindingsSayHowLargeTheTableIs(QuarkusMainLauncher launcher) throws Exception {
         DatabaseTarget db = TestDatabase.fresh("plancli");
         TestDatabase.exec(db, Files.readString(Path.of("examples/quickstart/setup.sql")) + "; ANALYZE users");
-        LaunchResult result = launcher.launch("plan", "-f", QUICKSTART, "--database", db.jdbcUrl(), "--user", db.user());
+        LaunchResult result = launcher.launch("plan", "-f", MANIFEST, "--database", db.jdbcUrl(), "--user", db.user());
         assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
         assertThat(result.getOutput()).contains("(with the database's catalog)")
                 .containsPattern("spec.expand.sql statement 4, users: scans [0-9.]+ kB \\(1000 rows\\) under ROW EXCLUSIVE");
@@ -114,7 +128,7 @@ class PlanLintCliTest {
 
     @Test
     void aDatabaseThatCannotBeReadIsNamed(QuarkusMainLauncher launcher) {
-        LaunchResult result = launcher.launch("plan", "-f", QUICKSTART, "--database", "jdbc:mysql://x/y");
+        LaunchResult result = launcher.launch("plan", "-f", MANIFEST, "--database", "jdbc:mysql://x/y");
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.getErrorOutput()).contains("--database");
     }

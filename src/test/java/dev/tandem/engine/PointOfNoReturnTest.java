@@ -17,11 +17,9 @@ import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -188,41 +186,7 @@ class PointOfNoReturnTest {
     }
 
     static void assertNothingOfTandemButTheLedger(DatabaseTarget db, MigrationPlan plan) throws SQLException {
-        List<String> tables = new ArrayList<>();
-        List<String> functions = new ArrayList<>();
-        List<String> triggers = new ArrayList<>();
-        List<String> sequences = new ArrayList<>();
-        try (Connection c = db.connect("test"); Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    + "WHERE n.nspname = 'tandem' AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY 1")) {
-                while (rs.next()) {
-                    tables.add(rs.getString(1));
-                }
-            }
-            try (ResultSet rs = s.executeQuery("SELECT n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n "
-                    + "ON n.oid = p.pronamespace WHERE n.nspname = 'tandem' OR p.proname LIKE 'tandem%' ORDER BY 1")) {
-                while (rs.next()) {
-                    functions.add(rs.getString(1));
-                }
-            }
-            try (ResultSet rs = s.executeQuery("SELECT tgrelid::regclass || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal")) {
-                while (rs.next()) {
-                    triggers.add(rs.getString(1));
-                }
-            }
-            try (ResultSet rs = s.executeQuery("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    + "WHERE n.nspname = 'tandem' AND c.relkind = 'S'")) {
-                while (rs.next()) {
-                    sequences.add(rs.getString(1));
-                }
-            }
-        }
-        assertThat(tables).containsExactlyInAnyOrderElementsOf(TrackingSql.LEDGER_TABLES);
-        assertThat(functions).isEmpty();
-        assertThat(triggers).isEmpty();
-        assertThat(sequences).isEmpty();
-        assertThat(count(db, "SELECT count(*) FROM tandem.steps WHERE migration = '" + plan.key() + "'"))
-                .as("the ledger history stays").isEqualTo(5);
+        dev.tandem.testing.TandemCatalog.assertNothingOfTandemButTheLedger(db, plan.key());
     }
 
     @Test

@@ -119,7 +119,7 @@ class MoveAttributeScenarioTest {
         m.getSpec().getCutover().setGates(List.of(gate)); // as commented in migration.yaml; not part of the plan hash
         client.resource(deployment(ns, "registry.example/shop-api:1.9", 1)).create();
 
-        OperatorScenarioDriver cluster = new OperatorScenarioDriver(client, db);
+        OperatorDriver cluster = new OperatorDriver(client, db);
         cluster.beforePromotion(target -> {
             if (target == TargetPhase.CutOver) {
                 List<GateStatus> gates = cluster.current().getStatus().getGates();

@@ -48,7 +48,7 @@ public final class ScenarioRun {
                          Map<Phase, Duration> time, Map<String, Long> writesPerKind, long newWrites, long differing) {
         public String describe() {
             StringBuilder b = new StringBuilder("scenario " + scenario + ": size " + size + ", rows " + rows + "\n");
-            time.forEach((p, d) -> b.append(String.format("  %-11s %6d ms, %6d concurrent writes%n", p, d.toMillis(),
+            time.forEach((p, d) -> b.append(String.format("  %-11s %6d ms, %6d concurrent writes attempted%n", p, d.toMillis(),
                     writes.getOrDefault(p, 0L))));
             b.append("  writes by kind (old application, until cutover): ").append(writesPerKind).append('\n');
             b.append("  new application writes after cutover and contract: ").append(newWrites).append('\n');

@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.fail;
  * the migration is Stalled. Every Ready=False reason seen on the way is kept (AwaitingGates,
  * AwaitingQuiet) with its message.
  */
-final class OperatorScenarioDriver implements ScenarioRun.Driver {
-    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+final class OperatorDriver implements ScenarioRun.Driver {
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private final KubernetesClient client;
     private final DatabaseTarget db;
     private final List<String> held = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -39,13 +39,13 @@ final class OperatorScenarioDriver implements ScenarioRun.Driver {
     private Consumer<TargetPhase> beforePromotion = t -> { };
     private Resource<SchemaMigration> resource;
 
-    OperatorScenarioDriver(KubernetesClient client, DatabaseTarget db) {
+    OperatorDriver(KubernetesClient client, DatabaseTarget db) {
         this.client = client;
         this.db = db;
     }
 
     /** Runs before each promotion (e.g. rolls out the application version a gate waits for). */
-    OperatorScenarioDriver beforePromotion(Consumer<TargetPhase> action) {
+    OperatorDriver beforePromotion(Consumer<TargetPhase> action) {
         this.beforePromotion = action;
         return this;
     }
