@@ -132,6 +132,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         if (status.previous().getPhase() != inFlight) {
             Crossing crossing = conductor.crossing(next, request);
             status.crossing(crossing);
+            if (crossing.oldStorage() != null) {
+                metrics.oldStorageWrites(m.getMetadata().getUid(), crossing.oldStorage().writes());
+            }
             if (!crossing.allowed()) {
                 status.held(crossing.held());
                 return Optional.of(crossing.held().recheck());

@@ -9,6 +9,7 @@ import dev.tandem.api.v1alpha1.DatabaseStatus;
 import dev.tandem.api.v1alpha1.ErrorStatus;
 import dev.tandem.api.v1alpha1.HistoryEntry;
 import dev.tandem.api.v1alpha1.EventReason;
+import dev.tandem.api.v1alpha1.Hold;
 import dev.tandem.api.v1alpha1.Phase;
 import dev.tandem.api.v1alpha1.Reason;
 import dev.tandem.api.v1alpha1.PlanStatus;
@@ -40,7 +41,7 @@ import java.util.Objects;
  * condition's lastTransitionTime unless its status changed; sets observedGeneration everywhere.
  */
 public final class StatusAggregator {
-    static final int HISTORY_LIMIT = 20;
+    static final int HISTORY_LIMIT = StatusHistory.LIMIT;
     private static final ObjectMapper COPIER = new ObjectMapper();
     private static final List<String> ORDER = List.of(Names.Conditions.READY, Names.Conditions.RECONCILING,
             Names.Conditions.STALLED, Names.Conditions.REVERSIBLE, Names.Conditions.AWAITING_PROMOTION,
@@ -56,6 +57,7 @@ public final class StatusAggregator {
     private final Map<String, StatusCondition> conditions = new LinkedHashMap<>();
     private final long generation;
     private final String now;
+    private final StatusHistory history;
     /** The settled phase the ledger shows, once known. */
     private Phase settled;
 
@@ -65,6 +67,7 @@ public final class StatusAggregator {
         this.status = COPIER.convertValue(previous, SchemaMigrationStatus.class);
         this.generation = migration.getMetadata().getGeneration() == null ? 0 : migration.getMetadata().getGeneration();
         this.now = format(now);
+        this.history = new StatusHistory(status, this.now);
         for (StatusCondition c : status.getConditions()) {
             conditions.put(c.getType(), c);
         }
@@ -180,12 +183,7 @@ public final class StatusAggregator {
     public void held(Outcome.Held h) {
         if (status.getPhase() != null && status.getPhase().isInFlight()) {
             phase(settled != null ? settled : status.getPhase().settled());
-            for (HistoryEntry open : history()) {
-                if (open.getEnd() == null) {
-                    open.setEnd(now);
-                    open.setResult("Superseded");
-                }
-            }
+            history.supersedeOpen();
         }
         if (!h.gates().isEmpty()) {
             gates(h.gates());
@@ -204,7 +202,8 @@ public final class StatusAggregator {
         condition(Names.Conditions.STALLED, false, Names.Reasons.NOT_STALLED, "");
         condition(Names.Conditions.AWAITING_PROMOTION, false, Names.Reasons.NOT_AWAITING, message);
         if (newly) {
-            events.add(new Event(EventReason.AwaitingGates, message));
+            events.add(new Event(h.hold() == Hold.AwaitingGates ? EventReason.AwaitingGates : EventReason.AwaitingQuiet,
+                    message));
         }
     }
 
@@ -219,31 +218,13 @@ public final class StatusAggregator {
     }
 
     private void gates(List<GateVerdict> verdicts) {
-        List<GateStatus> out = new ArrayList<>();
-        for (GateVerdict v : verdicts) {
-            out.add(new GateStatus(v.name(), v.kind(), v.passed(), Redaction.scrub(v.message()), format(v.checkedAt())));
-        }
-        status.setGates(out);
+        status.setGates(CrossingStatus.gates(verdicts));
     }
 
     private void oldStorage(OldStorageState old, Instant possibleAt) {
-        OldStorageStatus s = new OldStorageStatus();
-        s.setMode(migration.getSpec() == null || migration.getSpec().getCutover() == null ? "Watch"
-                : migration.getSpec().getCutover().effectiveOldStorage().name());
-        if (old != null) {
-            s.setWrites(old.writes());
-            s.setLastWriteTime(old.lastAt() == null ? null : format(old.lastAt()));
-            s.setLastWrite(old.describeLast());
-            long before = previous.getOldStorage() == null || previous.getOldStorage().getWrites() == null ? 0
-                    : previous.getOldStorage().getWrites();
-            if (before == 0 && old.writes() > 0) {
-                events.add(new Event(EventReason.OldStorageWritten, "a write reached the old storage after cutover: "
-                        + old.describeLast() + " at " + format(old.lastAt()) + "; find the writer before contract drops "
-                        + "the old storage"));
-            }
-        }
-        s.setContractPossibleTime(possibleAt == null ? null : format(possibleAt));
-        status.setOldStorage(s);
+        CrossingStatus.firstWrite(previous.getOldStorage(), old)
+                .ifPresent(message -> events.add(new Event(EventReason.OldStorageWritten, message)));
+        status.setOldStorage(CrossingStatus.oldStorage(migration, old, possibleAt));
     }
 
     /** Waiting at Verified: the latest pass, and a re-verification running or failed. */
@@ -279,17 +260,11 @@ public final class StatusAggregator {
             phase(settled); // an intent never carried out is superseded: start from what the ledger says
         }
         move(inFlight);
-        for (HistoryEntry open : history()) {
-            if (open.getEnd() == null) {
-                open.setEnd(now);
-                open.setResult("Superseded");
-            }
-        }
+        history.supersedeOpen();
         status.setMessage(inFlight + ": step recorded as intended, running next");
         events.add(new Event(EventReason.StepStarted, inFlight + ": running " + inFlight.step().orElseThrow().key()
                 + " of plan " + planHash));
-        history().add(new HistoryEntry(inFlight.settled().name(), now, null, "Running", planHash, reference));
-        trimHistory();
+        history.open(inFlight.settled(), planHash, reference);
         reconciling(Names.Reasons.STEP_RUNNING, status.getMessage());
     }
 
@@ -306,7 +281,7 @@ public final class StatusAggregator {
             condition(Names.Conditions.REVERSIBLE, false, Reason.PointOfNoReturnPassed.name(),
                     "cutover committed; the migration can only go forward");
         }
-        closeHistory(settled, "Succeeded");
+        closeHistoryOf(settled, "Succeeded");
         status.setLastError(null);
         status.setNextRetryTime(null);
         status.setMessage(settled + ": " + detail);
@@ -384,7 +359,7 @@ public final class StatusAggregator {
 
     /** A step failed in a way that needs a person; the phase shows Failed. */
     public void failed(Reason reason, String message) {
-        closeHistory(status.getPhase() == null ? Phase.Failed : status.getPhase().settled(), "Failed");
+        closeHistoryOf(status.getPhase() == null ? Phase.Failed : status.getPhase().settled(), "Failed");
         move(Phase.Failed);
         stalled(reason, message);
     }
@@ -478,34 +453,9 @@ public final class StatusAggregator {
                 ? old.getTime() : now;
     }
 
-    private List<HistoryEntry> history() {
-        if (status.getHistory() == null) {
-            status.setHistory(new ArrayList<>());
-        }
-        return status.getHistory();
-    }
-
-    private void closeHistory(Phase settled, String result) {
-        List<HistoryEntry> h = history();
-        for (int i = h.size() - 1; i >= 0; i--) {
-            HistoryEntry e = h.get(i);
-            if (e.getEnd() == null && Objects.equals(e.getPhase(), settled.name())) {
-                e.setEnd(now);
-                e.setResult(result);
-                return;
-            }
-        }
-        String hash = status.getPlan() == null ? null : status.getPlan().getHash();
-        String reference = migration.getSpec().getPromotion() == null ? null : migration.getSpec().getPromotion().getReference();
-        h.add(new HistoryEntry(settled.name(), now, now, result, hash, reference));
-        trimHistory();
-    }
-
-    private void trimHistory() {
-        List<HistoryEntry> h = history();
-        while (h.size() > HISTORY_LIMIT) {
-            h.remove(0);
-        }
+    private void closeHistoryOf(Phase phase, String result) {
+        history.close(phase, result, status.getPlan() == null ? null : status.getPlan().getHash(),
+                migration.getSpec().getPromotion() == null ? null : migration.getSpec().getPromotion().getReference());
     }
 
     static String format(Instant instant) {

@@ -92,6 +92,40 @@ final class WriteBench {
             }
         }
         report(runs);
+        watch(generatedPlan, size, Math.max(runs[0][0], runs[1][0]));
+    }
+
+    /**
+     * The old-storage watch's cost on the application's write path: the generated table cut over
+     * (its cutover statements run without the ledger), then the same UPDATE workload, which now
+     * writes the migrated column (each write recorded, the worst case), against no trigger.
+     */
+    private void watch(MigrationPlan plan, long size, double none) throws SQLException, InterruptedException {
+        try (Connection c = db.connect("tandem-bench"); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (var statement : plan.step(Step.CUTOVER).statements()) {
+                if (statement.origin().equals(dev.tandem.plan.PlannedStatement.GENERATED)) {
+                    s.execute(statement.sql());
+                }
+            }
+            c.commit();
+        }
+        double watched = updates(W_GEN, size);
+        double idle = updates(W_NONE, size);
+        double otherWatched = updates(W_GEN, size, "email");
+        double otherIdle = updates(W_NONE, size, "email");
+        double base = Math.max(none, idle);
+        out.println();
+        out.printf(Locale.ROOT, "   old-storage watch after cutover, writing the migrated column (each write recorded): "
+                + "%9.0f upd/s%n", watched);
+        out.printf(Locale.ROOT, "   no trigger, the same writes:                                                      %9.0f upd/s%n", idle);
+        out.printf(Locale.ROOT, "   watch, writing another column (the new application):                               %9.0f upd/s%n",
+                otherWatched);
+        out.printf(Locale.ROOT, "   no trigger, writing that column:                                                  %9.0f upd/s%n",
+                otherIdle);
+        out.printf(Locale.ROOT, "   watch / none, a recorded write:        %.3f%n", watched / base);
+        out.printf(Locale.ROOT, "   watch / none, another column's write:  %.3f%n", otherWatched / otherIdle);
+        out.flush();
     }
 
     /** The four tables of the first {@code size} users, the three sync targets filled, the hand-written trigger. */
@@ -163,13 +197,19 @@ final class WriteBench {
 
     /** Updates per second over {@code seconds}, after the warm-up. */
     private double updates(String table, long size) throws SQLException, InterruptedException {
+        return updates(table, size, "full_name");
+    }
+
+    /** The same, writing {@code column} (email is never set NULL). */
+    private double updates(String table, long size, String column) throws SQLException, InterruptedException {
         BenchCommand.checkpoint(db);
         AtomicLong done = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(writers);
         CountDownLatch go = new CountDownLatch(1);
         long[] window = new long[2];
-        String sql = "UPDATE " + Ident.quote(table) + " SET full_name = ? WHERE id = ?";
+        String sql = "UPDATE " + Ident.quote(table) + " SET " + Ident.quote(column) + " = ? WHERE id = ?";
+        boolean nulls = column.equals("full_name");
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < writers; i++) {
             Thread t = new Thread(() -> {
@@ -183,7 +223,7 @@ final class WriteBench {
                     long measured = 0;
                     while (true) {
                         long id = random.nextLong(1, size + 1);
-                        if (random.nextInt(NULL_EVERY) == 0) {
+                        if (nulls && random.nextInt(NULL_EVERY) == 0) {
                             ps.setNull(1, Types.VARCHAR);
                         } else {
                             ps.setString(1, "Name " + random.nextInt(1_000_000));

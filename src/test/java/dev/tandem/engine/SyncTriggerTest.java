@@ -192,8 +192,12 @@ class SyncTriggerTest {
         new Verifier(db, engine.settings(), dev.tandem.plan.VerifyTuning.defaults()).run(plan, 1, "", Verifier.Listener.NONE);
         engine.apply(plan, Step.VERIFY, null, StepListener.NONE);
         engine.apply(plan, Step.CUTOVER, null, StepListener.NONE);
-        assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tandem_%'")).isEqualTo(0L);
-        assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'tandem_%'")).isEqualTo(0L);
+        // the sync triggers are gone; what is left is the old-storage watch (removed by contract)
+        assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tandem_%' "
+                + "AND tgname NOT LIKE 'tandem_watch_%'")).isEqualTo(0L);
+        assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'tandem_%' "
+                + "AND proname NOT LIKE 'tandem_watch_%'")).isEqualTo(0L);
+        assertThat(TestDatabase.query(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tandem_watch_%'")).isEqualTo(2L);
     }
 
     private static SyncSpec keep(SyncSpec s) {

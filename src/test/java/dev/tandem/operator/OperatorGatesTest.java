@@ -44,11 +44,19 @@ class OperatorGatesTest {
     @Inject
     Operator operator;
 
+    private dev.tandem.testing.JobControllerStandIn jobController;
+
     @BeforeEach
     void startOperator() {
         if (!operator.getRuntimeInfo().isStarted()) {
             operator.start();
         }
+        jobController = new dev.tandem.testing.JobControllerStandIn(client);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stop() {
+        jobController.close();
     }
 
     private SchemaMigrationStatus awaitStatus(Resource<SchemaMigration> r, Predicate<SchemaMigrationStatus> until) {
@@ -132,5 +140,54 @@ class OperatorGatesTest {
         assertThat(s.getGates()).extracting(GateStatus::getPassed).containsExactly(true, true);
         assertThat(s.getOldStorage()).isNotNull();
         assertThat(s.getOldStorage().getMode()).isEqualTo("Watch");
+    }
+
+    @Test
+    void afterCutoverTheWatchCountsLegacyWritesAndContractWaitsForQuiet() throws Exception {
+        String ns = "quiet";
+        DatabaseTarget db = TestDatabase.fresh(ns);
+        TestDatabase.exec(db, Manifests.USERS_SETUP);
+        client.resource(Manifests.secret(ns, "shop-db", db, db.user(), TestDatabase.password())).create();
+        SchemaMigration m = Manifests.attributeMove(ns, "quiet", "shop-db", TargetPhase.Verified);
+        m.getSpec().setSync(List.of(dev.tandem.testing.SyncSpecs.entry("full-name", "users", List.of("id"), null,
+                "users_pii", List.of("user_id"), java.util.Map.of("user_id", "id", "full_name", "full_name"))));
+        m.getSpec().setExpand(new dev.tandem.api.v1alpha1.SqlSpec(
+                "CREATE TABLE users_pii (user_id bigint PRIMARY KEY, full_name text NOT NULL)"));
+        m.getSpec().getContract().setQuietFor("1h");
+        client.resource(m).create();
+        Resource<SchemaMigration> res = client.resources(SchemaMigration.class).inNamespace(ns).withName("quiet");
+        SchemaMigrationStatus s = awaitStatus(res, st -> st.getPhase() == Phase.Verified && st.isTrue(Names.Conditions.READY));
+        String hash = s.getPlan().getHash();
+        res.edit(x -> {
+            Manifests.promote(x, TargetPhase.CutOver, hash);
+            return x;
+        });
+        awaitStatus(res, st -> st.getPhase() == Phase.CutOver && st.isTrue(Names.Conditions.READY));
+
+        try (java.sql.Connection c = db.connect("legacy-worker"); java.sql.Statement st = c.createStatement()) {
+            st.execute("UPDATE users SET full_name = 'late' WHERE id = 1");
+        }
+        res.edit(x -> {
+            Manifests.promote(x, TargetPhase.Contracted, hash);
+            return x;
+        });
+        s = awaitStatus(res, st -> st.condition(Names.Conditions.READY).map(c -> "AwaitingQuiet".equals(c.getReason()))
+                .orElse(false) && st.getOldStorage() != null && Long.valueOf(1).equals(st.getOldStorage().getWrites()));
+        assertThat(s.getPhase()).isEqualTo(Phase.CutOver);
+        assertThat(s.isTrue(Names.Conditions.STALLED)).isFalse();
+        assertThat(s.getOldStorage().getLastWrite()).startsWith("UPDATE public.users by legacy-worker");
+        assertThat(s.getOldStorage().getContractPossibleTime()).isNotNull();
+        assertThat(s.getMessage()).startsWith("contract possible after ").contains("legacy-worker")
+                .contains("contract.quietFor is 1h");
+        await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace(ns).list().getItems().stream()
+                .anyMatch(e -> "OldStorageWritten".equals(e.getReason()) && e.getMessage().contains("legacy-worker")));
+        assertThat(TestDatabase.columnExists(db, "users", "full_name")).isTrue();
+
+        res.edit(x -> {
+            x.getSpec().getContract().setQuietFor("0s");
+            return x;
+        });
+        awaitStatus(res, st -> st.getPhase() == Phase.Contracted && st.isTrue(Names.Conditions.READY));
+        assertThat(TestDatabase.columnExists(db, "users", "full_name")).isFalse();
     }
 }

@@ -120,75 +120,109 @@ public final class ScenarioRun {
         assertThat(migration.getSpec().promotedPlanHash()).as(scenario.dir() + ": promotion.planHash is the plan's hash")
                 .isEqualTo(plan.hash());
         MigrationEngine engine = new MigrationEngine(db, settings(migration));
-        Driver d = driver != null ? driver : new ConductorDriver(engine);
+        Progress p = new Progress(db, plan, migration, engine, driver != null ? driver : new ConductorDriver(engine));
         Map<String, Long> rows = Tables.rowCounts(db);
-        Map<Phase, Long> writes = new LinkedHashMap<>();
-        Map<Phase, Duration> time = new LinkedHashMap<>();
         Workload.Definition w = scenario.workload();
-        Workload old = Workload.start(db, "app-v1", w.old(), threads, size, 1);
-        Workload concurrentNew = null;
-        long differing = 0;
-        try {
-            for (TargetPhase target : List.of(TargetPhase.Expanded, TargetPhase.Backfilled, TargetPhase.Verified)) {
-                awaitWriting(old);
-                long before = old.attempts();
-                long started = System.nanoTime();
-                d.reach(plan, migration, target);
-                time.put(target.phase(), Duration.ofNanos(System.nanoTime() - started));
-                old.pause();
-                try {
-                    writes.put(target.phase(), old.attempts() - before);
-                    assertThat(old.errors()).as("the old application's writes during " + target).isEmpty();
-                    differing = check(db, target.phase());
-                    if (target == TargetPhase.Verified) {
-                        VerifyState v = engine.verification(plan);
-                        assertThat(v.passed()).as("verification: " + v.describe()).isTrue();
-                        assertThat(v.mismatches()).isZero();
+        try (Workload old = Workload.start(db, "app-v1", w.old(), threads, size, 1)) {
+            Workload concurrentNew = null;
+            try {
+                for (TargetPhase target : List.of(TargetPhase.Expanded, TargetPhase.Backfilled, TargetPhase.Verified)) {
+                    underWrites(p, target, old, concurrentNew);
+                    if (target == TargetPhase.Expanded && w.concurrentNew()) {
+                        concurrentNew = Workload.start(db, "app-v2", w.newBeforeCutover(), 1, size, 2);
                     }
-                } finally {
-                    old.resume();
                 }
-                if (target == TargetPhase.Expanded && w.concurrentNew()) {
-                    concurrentNew = Workload.start(db, "app-v2", w.newBeforeCutover(), 1, size, 2);
+                // The gates' promise: the new version runs everywhere before the point of no return.
+                old.stop();
+                assertThat(old.errors()).as("the old application's writes").isEmpty();
+                if (concurrentNew != null) {
+                    concurrentNew.stop();
+                    assertThat(concurrentNew.errors()).as("the new application's writes before cutover").isEmpty();
+                }
+            } finally {
+                if (concurrentNew != null) {
+                    concurrentNew.close();
                 }
             }
-            // The gates' promise: the new version runs everywhere before the point of no return.
-            old.stop();
-            if (concurrentNew != null) {
-                concurrentNew.stop();
-                assertThat(concurrentNew.errors()).as("the new application's writes before cutover").isEmpty();
-            }
-            assertThat(old.errors()).as("the old application's writes").isEmpty();
-            long started = System.nanoTime();
-            d.reach(plan, migration, TargetPhase.CutOver);
-            time.put(Phase.CutOver, Duration.ofNanos(System.nanoTime() - started));
-            differing = check(db, Phase.CutOver);
-            long newWrites = newApplication(db, w, 3, "after cutover");
-            var oldStorage = engine.oldStorage(plan);
-            assertThat(oldStorage.writes()).as("old-storage writes after cutover, the last " + oldStorage.describeLast())
-                    .isZero();
-
-            started = System.nanoTime();
-            d.reach(plan, migration, TargetPhase.Contracted);
-            time.put(Phase.Contracted, Duration.ofNanos(System.nanoTime() - started));
-            for (String g : gone) {
-                String[] parts = g.split("\\.");
-                assertThat(parts.length == 1 ? TestDatabase.tableExists(db, g) : TestDatabase.columnExists(db, parts[0], parts[1]))
-                        .as(g + " is gone after contract").isFalse();
-            }
-            TandemCatalog.assertNothingOfTandemButTheLedger(db, plan.key());
-            check(db, Phase.Contracted);
-            newWrites += newApplication(db, w, 4, "after contract");
-            check(db, Phase.Contracted);
-            Report report = new Report(scenario.name(), size, rows, writes, time, old.counts(), newWrites, differing);
+            long newWrites = crossAndContract(p, w);
+            Report report = new Report(scenario.name(), size, rows, p.writes, p.time, old.counts(), newWrites, p.differing);
             System.out.println(report.describe());
             return report;
-        } finally {
-            old.close();
-            if (concurrentNew != null) {
-                concurrentNew.close();
-            }
         }
+    }
+
+    /** What a run has measured so far, and what it works with. */
+    private static final class Progress {
+        final DatabaseTarget db;
+        final MigrationPlan plan;
+        final SchemaMigration migration;
+        final MigrationEngine engine;
+        final Driver driver;
+        final Map<Phase, Long> writes = new LinkedHashMap<>();
+        final Map<Phase, Duration> time = new LinkedHashMap<>();
+        long differing;
+
+        Progress(DatabaseTarget db, MigrationPlan plan, SchemaMigration migration, MigrationEngine engine, Driver driver) {
+            this.db = db;
+            this.plan = plan;
+            this.migration = migration;
+            this.engine = engine;
+            this.driver = driver;
+        }
+
+        void reach(TargetPhase target) throws Exception {
+            long started = System.nanoTime();
+            driver.reach(plan, migration, target);
+            time.put(target.phase(), Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    /** One phase reached while the application writes; then, with the writes paused, its checks. */
+    private void underWrites(Progress p, TargetPhase target, Workload old, Workload concurrentNew) throws Exception {
+        awaitWriting(old);
+        long before = old.attempts();
+        p.reach(target);
+        old.pause();
+        if (concurrentNew != null) {
+            concurrentNew.pause();
+        }
+        try {
+            p.writes.put(target.phase(), old.attempts() - before);
+            assertThat(old.errors()).as("the old application's writes during " + target).isEmpty();
+            p.differing = check(p.db, target.phase());
+            if (target == TargetPhase.Verified) {
+                VerifyState v = p.engine.verification(p.plan);
+                assertThat(v.passed()).as("verification: " + v.describe()).isTrue();
+                assertThat(v.mismatches()).isZero();
+            }
+        } finally {
+            if (concurrentNew != null) {
+                concurrentNew.resume();
+            }
+            old.resume();
+        }
+    }
+
+    /** Cutover and contract, each followed by the new version's writes; returns how many it made. */
+    private long crossAndContract(Progress p, Workload.Definition w) throws Exception {
+        p.reach(TargetPhase.CutOver);
+        p.differing = check(p.db, Phase.CutOver);
+        long newWrites = newApplication(p.db, w, 3, "after cutover");
+        var oldStorage = p.engine.oldStorage(p.plan);
+        assertThat(oldStorage.writes()).as("old-storage writes after cutover, the last " + oldStorage.describeLast())
+                .isZero();
+
+        p.reach(TargetPhase.Contracted);
+        for (String g : gone) {
+            String[] parts = g.split("\\.");
+            assertThat(parts.length == 1 ? TestDatabase.tableExists(p.db, g) : TestDatabase.columnExists(p.db, parts[0], parts[1]))
+                    .as(g + " is gone after contract").isFalse();
+        }
+        TandemCatalog.assertNothingOfTandemButTheLedger(p.db, p.plan.key());
+        check(p.db, Phase.Contracted);
+        newWrites += newApplication(p.db, w, 4, "after contract");
+        check(p.db, Phase.Contracted);
+        return newWrites;
     }
 
     private long newApplication(DatabaseTarget db, Workload.Definition w, long seed, String when) throws InterruptedException {

@@ -12,8 +12,10 @@ public enum EventReason {
     InvalidSpec(true),
     DatabaseUnavailable(true),
     PointOfNoReturnPassed(false),
-    /** Cutover waits for a gate, or contract for quiet. */
+    /** Cutover waits for a gate. */
     AwaitingGates(false),
+    /** Contract waits for contract.minWait or contract.quietFor. */
+    AwaitingQuiet(false),
     /** A write reached the old storage after cutover (the first one). */
     OldStorageWritten(true),
     VerificationFailed(true),

@@ -13,7 +13,7 @@ public class OldStorageStatus {
     @JsonPropertyDescription("Watch (writes are recorded) or Reject (writes fail), from cutover.oldStorage.")
     private String mode;
 
-    @JsonPropertyDescription("Writes to the migrated data of the old storage since cutover (rejected ones included).")
+    @JsonPropertyDescription("Writes to the migrated data of the old storage since cutover (with Reject they fail and are not counted).")
     private Long writes;
 
     @JsonPropertyDescription("When the latest such write happened (RFC 3339).")
