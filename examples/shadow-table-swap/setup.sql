@@ -1,6 +1,8 @@
--- Seed 002: events carries unused title and data columns; push events keep their payload in data.
+-- Seed 002: events carries the unused title and data columns; push events keep their payload in
+-- data. The id comes from the sequence events_id_seq (a serial column, as in the seed).
+-- The data comes from generate.sql (tandem run --example shadow-table-swap --size N).
 CREATE TABLE events (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          bigserial PRIMARY KEY,
     project_id  bigint NOT NULL,
     author_id   bigint NOT NULL,
     action      text NOT NULL,
@@ -8,10 +10,4 @@ CREATE TABLE events (
     data        jsonb,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
-
-INSERT INTO events (project_id, author_id, action, title, data)
-SELECT g % 100, g % 977, CASE WHEN g % 3 = 0 THEN 'pushed' ELSE 'commented' END, 'event ' || g,
-       CASE WHEN g % 3 = 0 THEN jsonb_build_object('ref', 'refs/heads/main', 'commit_count', g % 7 + 1,
-                                                   'commit_to', md5(g::text)) END
-FROM generate_series(1, 30000) AS g;
-ANALYZE events;
+CREATE INDEX events_project_id_idx ON events (project_id);

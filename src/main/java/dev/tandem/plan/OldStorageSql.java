@@ -25,9 +25,11 @@ import java.util.stream.Collectors;
  * swap them), and after it installs row triggers on those that still exist, restricted to the
  * migrated columns that still exist: an UPDATE counts only when it changes one of them, an INSERT
  * only when it writes one of the non-key ones, a DELETE only when the whole table is old storage
- * (every column migrated, or contract drops the table). Contract removes the triggers and the
- * function first, then the tracking rows of the migration, and the tracking tables themselves when
- * no other migration still needs them: afterwards only the ledger is left.
+ * (every column migrated, or contract drops the table: by its name before the cutover SQL, or by
+ * the name the cutover SQL gave it, as in a swap that renames events to events_old). Contract
+ * removes the triggers and the function first, then the tracking rows of the migration, and the
+ * tracking tables themselves when no other migration still needs them: afterwards only the ledger
+ * is left.
  */
 public final class OldStorageSql {
     /** Transaction-local setting that carries the source tables' OIDs across the user's cutover SQL. */
@@ -65,12 +67,19 @@ public final class OldStorageSql {
                 + ") AS s(rel, cols, keys, whole) WHERE rel IS NOT NULL");
     }
 
-    /** After the user's SQL: the function the watch triggers call, and the triggers. */
+    /**
+     * After the user's SQL: the function the watch triggers call, and the triggers. A table that
+     * contract drops under the name the cutover SQL gave it is old storage as a whole.
+     */
     public static List<String> install(List<CompiledSync> sync, String migration, String trackingSchema,
-                                       OldStorageMode mode) {
+                                       OldStorageMode mode, List<String> contractStatements) {
         if (sync.isEmpty()) {
             return List.of();
         }
+        Set<String> dropped = droppedTables(contractStatements);
+        String droppedNow = dropped.isEmpty() ? "" : "COALESCE(r.rel = ANY (ARRAY[" + dropped.stream()
+                .map(t -> "to_regclass(" + TriggerSql.literal(t) + ")::oid").collect(Collectors.joining(", "))
+                + "]), false) OR ";
         String fn = function(trackingSchema, migration);
         String body = mode == OldStorageMode.Reject
                 ? "BEGIN\n  RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = format('%I.%I: this storage is retired: "
@@ -95,7 +104,7 @@ public final class OldStorageSql {
                 + "      WHERE attrelid = r.rel AND attnum > 0 AND NOT attisdropped AND attname = ANY (r.cols);\n"
                 + "    CONTINUE WHEN present IS NULL;\n"
                 + "    nonkey := ARRAY(SELECT unnest(present) EXCEPT SELECT unnest(r.keys));\n"
-                + "    whole := r.whole OR NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = r.rel AND attnum > 0\n"
+                + "    whole := r.whole OR " + droppedNow + "NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = r.rel AND attnum > 0\n"
                 + "      AND NOT attisdropped AND attname <> ALL (r.cols));\n"
                 + "    EXECUTE format('CREATE TRIGGER %I " + timing + " UPDATE OF %s ON %s FOR EACH ROW WHEN (ROW(%s) IS "
                 + "DISTINCT FROM ROW(%s)) EXECUTE FUNCTION " + fn.replace("%", "%%") + "()', '" + prefix(migration)

@@ -43,7 +43,8 @@ public final class Planner {
                 contract.stream().map(PlannedStatement::sql).toList())));
         cutover.addAll(drops);
         cutover.addAll(userStatements(spec.getCutover()));
-        cutover.addAll(generated(OldStorageSql.install(sync, key, trackingSchema, mode)));
+        cutover.addAll(generated(OldStorageSql.install(sync, key, trackingSchema, mode,
+                contract.stream().map(PlannedStatement::sql).toList())));
         steps.add(PlanStep.of(Step.CUTOVER, cutover));
         steps.add(PlanStep.of(Step.CONTRACT, concat(concat(generated(sync.isEmpty() ? List.of()
                 : OldStorageSql.drop(key, trackingSchema)), contract), generated(OldStorageSql.cleanup(key, trackingSchema)))));

@@ -65,7 +65,7 @@ class CliTest {
     void runTheMoveAttributeExampleBackfillsThroughSyncAndReachesContracted(QuarkusMainLauncher launcher) {
         LaunchResult result = launcher.launch("run", "-f", "examples/move-attribute/migration.yaml");
         assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
-        assertThat(result.getOutput()).contains("100% 50000 rows").contains("Reached Contracted (5/5)")
+        assertThat(result.getOutput()).contains("100% " + ExampleLoader.DEFAULT_ROWS + " rows").contains("Reached Contracted (5/5)")
                 .contains("users_pii(user_id bigint not null, full_name text not null)");
     }
 

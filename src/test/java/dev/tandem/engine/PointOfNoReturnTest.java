@@ -150,6 +150,30 @@ class PointOfNoReturnTest {
     }
 
     @Test
+    void aSwappedTableThatContractDropsUnderItsNewNameCountsDeletesThoughColumnsStayBehind() throws Exception {
+        DatabaseTarget db = TestDatabase.fresh("pnr_swap_drop");
+        TestDatabase.exec(db, "CREATE TABLE events (id bigint PRIMARY KEY, payload text, title text); "
+                + "INSERT INTO events SELECT g, 'p' || g, 't' || g FROM generate_series(1, 100) g");
+        SchemaMigrationSpec spec = Specs.of("CREATE TABLE events_new (id bigint PRIMARY KEY, payload text)", null, null, null);
+        spec.setSync(List.of(SyncSpecs.entry("events", "events", List.of("id"), null, "events_new", List.of("id"),
+                Map.of("id", "id", "payload", "payload"))));
+        spec.setCutover(new CutoverSpec("ALTER TABLE events RENAME TO events_old; ALTER TABLE events_new RENAME TO events"));
+        spec.setContract(new ContractSpec("DROP TABLE events_old"));
+        spec.setVerify(new VerifySpec());
+        MigrationPlan plan = Planner.plan("ns", "swapdrop", spec);
+        MigrationEngine engine = verified(db, plan);
+        engine.apply(plan, Step.CUTOVER, null, StepListener.NONE);
+
+        as(db, "legacy", "DELETE FROM events_old WHERE id = 7");
+        as(db, "legacy", "UPDATE events_old SET title = 'not migrated' WHERE id = 8");
+        OldStorageState old = engine.oldStorage(plan);
+        assertThat(old.writes()).as("title is not migrated, but contract drops the whole table: the delete counts, "
+                + "the title update does not").isEqualTo(1);
+        assertThat(old.lastOp()).isEqualTo("DELETE");
+        assertThat(old.lastTable()).isEqualTo("public.events_old");
+    }
+
+    @Test
     void contractLeavesNothingOfTandemButTheLedger() throws Exception {
         DatabaseTarget db = TestDatabase.fresh("pnr_clean");
         TestDatabase.exec(db, USERS);

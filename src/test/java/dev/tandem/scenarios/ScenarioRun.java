@@ -129,7 +129,7 @@ public final class ScenarioRun {
                 for (TargetPhase target : List.of(TargetPhase.Expanded, TargetPhase.Backfilled, TargetPhase.Verified)) {
                     underWrites(p, target, old, concurrentNew);
                     if (target == TargetPhase.Expanded && w.concurrentNew()) {
-                        concurrentNew = Workload.start(db, "app-v2", w.newApp(), 1, size, 2);
+                        concurrentNew = Workload.start(db, "app-v2", w.newBeforeCutover(), 1, size, 2);
                     }
                 }
                 // The gates' promise: the new version runs everywhere before the point of no return.

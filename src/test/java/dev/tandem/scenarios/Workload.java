@@ -34,10 +34,25 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * it exclusively, so no write is in flight while the harness compares.
  */
 public final class Workload implements AutoCloseable {
-    /** One kind of write. */
+    /**
+     * One kind of write; {@code after: cutover} marks a write of the new version that needs the
+     * cutover's changes (a column no longer required), left out while it writes before cutover.
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Write(@JsonProperty("kind") String kind, @JsonProperty("weight") Integer weight,
-                        @JsonProperty("sql") String sql, @JsonProperty("tolerate") List<String> tolerate) {
+                        @JsonProperty("sql") String sql, @JsonProperty("tolerate") List<String> tolerate,
+                        @JsonProperty("after") String after) {
+        public Write {
+            if (after != null && !after.equals("cutover")) {
+                throw new IllegalArgumentException("write '" + kind + "': after must be 'cutover' (or left out), not '"
+                        + after + "'");
+            }
+        }
+
+        boolean afterCutover() {
+            return after != null;
+        }
+
         int weightOrOne() {
             return weight == null ? 1 : weight;
         }
@@ -67,6 +82,11 @@ public final class Workload implements AutoCloseable {
 
         boolean concurrentNew() {
             return Boolean.TRUE.equals(newDuringMigration);
+        }
+
+        /** The new version's writes before cutover: those not marked {@code after: cutover}. */
+        List<Write> newBeforeCutover() {
+            return newApp.stream().filter(w -> !w.afterCutover()).toList();
         }
     }
 
