@@ -12,13 +12,9 @@ import dev.tandem.testing.TestDatabase;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -35,29 +31,8 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @WithKubernetesTestServer
-class OperatorGatesTest {
+class OperatorGatesTest extends dev.tandem.testing.OperatorWithJobs {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    @Inject
-    KubernetesClient client;
-
-    @Inject
-    Operator operator;
-
-    private dev.tandem.testing.JobControllerStandIn jobController;
-
-    @BeforeEach
-    void startOperator() {
-        if (!operator.getRuntimeInfo().isStarted()) {
-            operator.start();
-        }
-        jobController = new dev.tandem.testing.JobControllerStandIn(client);
-    }
-
-    @org.junit.jupiter.api.AfterEach
-    void stop() {
-        jobController.close();
-    }
 
     private SchemaMigrationStatus awaitStatus(Resource<SchemaMigration> r, Predicate<SchemaMigrationStatus> until) {
         await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {

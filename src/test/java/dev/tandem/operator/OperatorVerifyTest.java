@@ -10,20 +10,14 @@ import dev.tandem.api.v1alpha1.TargetPhase;
 import dev.tandem.api.v1alpha1.VerificationStatus;
 import dev.tandem.api.v1alpha1.VerifySpec;
 import dev.tandem.engine.DatabaseTarget;
-import dev.tandem.testing.JobControllerStandIn;
 import dev.tandem.testing.Manifests;
 import dev.tandem.testing.SyncSpecs;
 import dev.tandem.testing.TestDatabase;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -37,27 +31,7 @@ import static org.awaitility.Awaitility.await;
 /** Backfilled → Verifying → Verified through verification Jobs; a mismatch stalls, now or later. */
 @QuarkusTest
 @WithKubernetesTestServer
-class OperatorVerifyTest {
-    @Inject
-    KubernetesClient client;
-
-    @Inject
-    Operator operator;
-
-    private JobControllerStandIn jobController;
-
-    @BeforeEach
-    void start() {
-        if (!operator.getRuntimeInfo().isStarted()) {
-            operator.start();
-        }
-        jobController = new JobControllerStandIn(client);
-    }
-
-    @AfterEach
-    void stop() {
-        jobController.close();
-    }
+class OperatorVerifyTest extends dev.tandem.testing.OperatorWithJobs {
 
     /** users(20000 rows) -> users_pii through a sync entry, verified in chunks of 1000. */
     private Resource<SchemaMigration> migration(String ns, DatabaseTarget db, TargetPhase target, Consumer<VerifySpec> verify) {

@@ -8,19 +8,13 @@ import dev.tandem.api.v1alpha1.SqlSpec;
 import dev.tandem.api.v1alpha1.TargetPhase;
 import dev.tandem.api.v1alpha1.VerifySpec;
 import dev.tandem.engine.DatabaseTarget;
-import dev.tandem.testing.JobControllerStandIn;
 import dev.tandem.testing.Manifests;
 import dev.tandem.testing.SyncSpecs;
 import dev.tandem.testing.TestDatabase;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -33,27 +27,7 @@ import static org.awaitility.Awaitility.await;
 /** verify.parallelism makes each pass an Indexed Job whose pods share the pass (mock API server, Job controller played in-process). */
 @QuarkusTest
 @WithKubernetesTestServer
-class OperatorVerifyWorkersTest {
-    @Inject
-    KubernetesClient client;
-
-    @Inject
-    Operator operator;
-
-    private JobControllerStandIn jobController;
-
-    @BeforeEach
-    void start() {
-        if (!operator.getRuntimeInfo().isStarted()) {
-            operator.start();
-        }
-        jobController = new JobControllerStandIn(client);
-    }
-
-    @AfterEach
-    void stop() {
-        jobController.close();
-    }
+class OperatorVerifyWorkersTest extends dev.tandem.testing.OperatorWithJobs {
 
     @Test
     void aPassOfThreeWorkersIsOneIndexedJobAndReachesVerified() {

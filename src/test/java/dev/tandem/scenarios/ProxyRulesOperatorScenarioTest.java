@@ -1,15 +1,9 @@
 package dev.tandem.scenarios;
 
 import dev.tandem.engine.DatabaseTarget;
-import dev.tandem.testing.JobControllerStandIn;
 import dev.tandem.testing.TestDatabase;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,27 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @WithKubernetesTestServer
-class ProxyRulesOperatorScenarioTest {
-    @Inject
-    KubernetesClient client;
-
-    @Inject
-    Operator operator;
-
-    private JobControllerStandIn jobController;
-
-    @BeforeEach
-    void start() {
-        if (!operator.getRuntimeInfo().isStarted()) {
-            operator.start();
-        }
-        jobController = new JobControllerStandIn(client);
-    }
-
-    @AfterEach
-    void stop() {
-        jobController.close();
-    }
+class ProxyRulesOperatorScenarioTest extends dev.tandem.testing.OperatorWithJobs {
 
     @Test
     void theOperatorMovesRulesToTheirBackendApiUnderLiveWrites() throws Exception {
