@@ -106,7 +106,7 @@ class OperatorBackfillTest extends dev.tandem.testing.OperatorWithJobs {
         assertThat(job.toString()).doesNotContain("jdbc:postgresql");
 
         // Rolling back removes the triggers, the new table and the backfill Job.
-        r.edit(x -> {
+        edit(r, x -> {
             x.getSpec().setTargetPhase(TargetPhase.RolledBack);
             return x;
         });
@@ -142,14 +142,14 @@ class OperatorBackfillTest extends dev.tandem.testing.OperatorWithJobs {
             return s != null && s.getBackfill() != null && s.getBackfill().getJobRef() != null;
         });
         String jobName = r.get().getStatus().getBackfill().getJobRef();
-        r.edit(m -> {
+        edit(r, m -> {
             m.getSpec().setSuspend(true);
             return m;
         });
         await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(
                 client.batch().v1().jobs().inNamespace("bfsuspend").withName(jobName).get().getSpec().getSuspend()));
         assertThat(r.get().getStatus().getMessage()).contains("suspended");
-        r.edit(m -> {
+        edit(r, m -> {
             m.getSpec().setSuspend(false);
             return m;
         });

@@ -84,7 +84,7 @@ class OperatorGatesTest extends dev.tandem.testing.OperatorWithJobs {
         assertThat(s.getGates()).extracting(GateStatus::getPassed).containsExactly(false, false);
         String hash = s.getPlan().getHash();
 
-        res.edit(x -> {
+        edit(res, x -> {
             Manifests.promote(x, TargetPhase.CutOver, hash);
             return x;
         });
@@ -133,7 +133,7 @@ class OperatorGatesTest extends dev.tandem.testing.OperatorWithJobs {
         Resource<SchemaMigration> res = client.resources(SchemaMigration.class).inNamespace(ns).withName("quiet");
         SchemaMigrationStatus s = awaitStatus(res, st -> st.getPhase() == Phase.Verified && st.isTrue(Names.Conditions.READY));
         String hash = s.getPlan().getHash();
-        res.edit(x -> {
+        edit(res, x -> {
             Manifests.promote(x, TargetPhase.CutOver, hash);
             return x;
         });
@@ -142,7 +142,7 @@ class OperatorGatesTest extends dev.tandem.testing.OperatorWithJobs {
         try (java.sql.Connection c = db.connect("legacy-worker"); java.sql.Statement st = c.createStatement()) {
             st.execute("UPDATE users SET full_name = 'late' WHERE id = 1");
         }
-        res.edit(x -> {
+        edit(res, x -> {
             Manifests.promote(x, TargetPhase.Contracted, hash);
             return x;
         });
@@ -158,7 +158,7 @@ class OperatorGatesTest extends dev.tandem.testing.OperatorWithJobs {
                 .anyMatch(e -> "OldStorageWritten".equals(e.getReason()) && e.getMessage().contains("legacy-worker")));
         assertThat(TestDatabase.columnExists(db, "users", "full_name")).isTrue();
 
-        res.edit(x -> {
+        edit(res, x -> {
             x.getSpec().getContract().setQuietFor("0s");
             return x;
         });

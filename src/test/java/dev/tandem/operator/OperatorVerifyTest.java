@@ -51,18 +51,6 @@ class OperatorVerifyTest extends dev.tandem.testing.OperatorWithJobs {
         return client.resources(SchemaMigration.class).inNamespace(ns).withName("m");
     }
 
-    /** Edits the spec, retrying when the operator's status write got in between (409 Conflict). */
-    private static SchemaMigration edit(Resource<SchemaMigration> r, java.util.function.UnaryOperator<SchemaMigration> change) {
-        java.util.concurrent.atomic.AtomicReference<SchemaMigration> edited = new java.util.concurrent.atomic.AtomicReference<>();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-                .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-                .until(() -> {
-                    edited.set(r.edit(change));
-                    return true;
-                });
-        return edited.get();
-    }
-
     private static void plant(DatabaseTarget db, String sql) {
         TestDatabase.exec(db, "SET session_replication_role = replica; " + sql);
     }
