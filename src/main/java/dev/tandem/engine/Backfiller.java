@@ -26,11 +26,15 @@ import java.util.Locale;
  * its uncommitted batch and a restarted one continues where it stopped. Batches take no row locks
  * (in place, the UPDATE locks the rows it rewrites, as any UPDATE). When every range of an entry is
  * done, one worker repairs the removals that raced a batch ({@link RemovalRepair}); then the next
- * entry starts, since it may read what this one wrote.
+ * entry starts, since it may read what this one wrote. At the end one worker vacuums the written
+ * tables ({@link TargetVacuum}).
  */
 public final class Backfiller {
-    /** Where a batch is; tests use these to hold a concurrent writer's transaction at each point. */
-    public enum Point { BEFORE_BATCH, AFTER_WRITE, AFTER_COMMIT, BEFORE_REPAIR }
+    /**
+     * Where a batch is; tests use these to hold a concurrent writer's transaction at each point.
+     * BEFORE_VACUUM and AFTER_VACUUM bracket the closing VACUUM of the written tables ({@link TargetVacuum}).
+     */
+    public enum Point { BEFORE_BATCH, AFTER_WRITE, AFTER_COMMIT, BEFORE_REPAIR, BEFORE_VACUUM, AFTER_VACUUM }
 
     /** Hears each committed batch and each pause. */
     public interface Listener {
@@ -85,6 +89,7 @@ public final class Backfiller {
                 new RemovalRepair(c, ledger, settings, tuning, plan, entry, listener).run();
             }
             finish(c, plan);
+            TargetVacuum.run(c, ledger, plan, tuning, listener);
         } catch (SQLException e) {
             throw new EngineException(Sql.isConnectionError(e.getSQLState()) ? Reason.DatabaseUnavailable
                     : Reason.SqlError,

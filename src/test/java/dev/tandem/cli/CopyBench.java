@@ -54,6 +54,17 @@ final class CopyBench {
         final AtomicLong batches = new AtomicLong();
         final AtomicLong lastBatchSize = new AtomicLong();
         final AtomicLong rowsWritten = new AtomicLong();
+        final AtomicLong vacuumStart = new AtomicLong();
+        final AtomicLong vacuumNanos = new AtomicLong();
+
+        @Override
+        public void at(Backfiller.Point point, int entry, int shard) {
+            if (point == Backfiller.Point.BEFORE_VACUUM) {
+                vacuumStart.set(System.nanoTime());
+            } else if (point == Backfiller.Point.AFTER_VACUUM) {
+                vacuumNanos.set(System.nanoTime() - vacuumStart.get());
+            }
+        }
 
         @Override
         public void batch(int entry, int shard, long rowsWritten, long pagesDone, int batchPages) {
@@ -92,8 +103,9 @@ final class CopyBench {
         row("Tandem backfill, 1 worker (shard 0 of 1)", backfill);
         row("Tandem backfill, 2 workers (shards 0, 1 of 2)", parallel);
         row("single INSERT ... SELECT (run 2)", single2);
-        out.printf(Locale.ROOT, "   backfill, 1 worker: %,d batches, last batch %,d pages (auto-sized, 200 ms target)%n",
-                listener.batches.get(), listener.lastBatchSize.get());
+        out.printf(Locale.ROOT, "   backfill, 1 worker: %,d batches, last batch %,d pages (auto-sized, 200 ms target); "
+                        + "of its time, the closing VACUUM (ANALYZE) of the target %.2f s%n",
+                listener.batches.get(), listener.lastBatchSize.get(), listener.vacuumNanos.get() / 1e9);
         batchTimes(backfillPlan);
         ratios(single1.nanos <= single2.nanos ? single1 : single2, backfill, parallel);
         return backfill.nanos;

@@ -1,0 +1,74 @@
+package dev.tandem.engine;
+
+import dev.tandem.plan.BackfillTuning;
+import dev.tandem.plan.CompiledSync;
+import dev.tandem.plan.MigrationPlan;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The backfill's last act: {@code VACUUM (ANALYZE, SKIP_LOCKED)} of every table it wrote, once all
+ * its entries are copied and repaired. The first reader of a freshly written row checks its
+ * transaction's commit in the commit log and sets the row's hint bits, dirtying the page; left
+ * alone, the first verification pass (or the new version's first queries) would pay for that, and
+ * autovacuum would come by later anyway for the inserted rows (or, in place, for the updated
+ * rows' dead versions). Done here, right after the last batch, the pages are still in the cache,
+ * the visibility map is set (index-only scans for the new version), dead row versions of an
+ * in-place backfill are reclaimed, and the planner has statistics for the new table before
+ * anything queries it.
+ *
+ * <p>One worker does it (a session lock; the others finish without waiting). {@code SKIP_LOCKED}
+ * skips a table another VACUUM holds (autovacuum already at work); a throttled backfill
+ * ({@code maxRowsPerSecond}) vacuums with autovacuum's cost delay. It is an optimisation: a
+ * VACUUM that cannot run (not the owner, a statement timeout) leaves the backfill done as it is.
+ */
+final class TargetVacuum {
+    /** autovacuum_vacuum_cost_delay's default: a throttled backfill's VACUUM is paced like autovacuum's. */
+    static final String THROTTLED_COST_DELAY = "2ms";
+
+    /** query_canceled (a statement timeout), lock_not_available, insufficient_privilege. */
+    private static final Set<String> SKIPPABLE = Set.of("57014", "55P03", "42501");
+
+    private TargetVacuum() {
+    }
+
+    /** The distinct tables the plan's backfill writes, in entry order. */
+    static Set<String> tables(MigrationPlan plan) {
+        Set<String> tables = new LinkedHashSet<>();
+        for (CompiledSync entry : plan.sync()) {
+            tables.add(entry.target());
+        }
+        return tables;
+    }
+
+    static void run(Connection c, Ledger ledger, MigrationPlan plan, BackfillTuning tuning, Backfiller.Listener listener)
+            throws SQLException {
+        String lock = plan.key() + "#vacuum";
+        if (plan.sync().isEmpty() || !ledger.trySessionLock(c, lock)) {
+            return;
+        }
+        c.setAutoCommit(true); // VACUUM runs outside a transaction block
+        listener.at(Backfiller.Point.BEFORE_VACUUM, 0, 0);
+        try (Statement s = c.createStatement()) {
+            s.execute("SET vacuum_cost_delay = '" + (tuning.maxRowsPerSecond() > 0 ? THROTTLED_COST_DELAY : "0") + "'");
+            for (String table : tables(plan)) {
+                try {
+                    s.execute("VACUUM (ANALYZE, SKIP_LOCKED) " + table);
+                } catch (SQLException e) {
+                    if (!SKIPPABLE.contains(e.getSQLState())) {
+                        throw e;
+                    }
+                    // Cancelled by a statement timeout, or not ours to vacuum: autovacuum does the same later.
+                }
+            }
+            s.execute("RESET vacuum_cost_delay");
+            listener.at(Backfiller.Point.AFTER_VACUUM, 0, 0);
+        } finally {
+            ledger.sessionUnlock(c, lock);
+        }
+    }
+}
