@@ -36,6 +36,20 @@ final class TargetVacuum {
     private TargetVacuum() {
     }
 
+    /**
+     * A VACUUM does not read from its client, so a killed worker (its pod deleted, say by a rollback)
+     * would leave it running to the end, holding its lock; with this setting the server looks at the
+     * connection every second and ends the VACUUM when the client is gone. Not every platform has
+     * it (setting it is an error there): then the VACUUM runs without.
+     */
+    private static void watchClient(Statement s) {
+        try {
+            s.execute("SET client_connection_check_interval = '1s'");
+        } catch (SQLException e) {
+            // unsupported here: nothing else to do
+        }
+    }
+
     /** The distinct tables the plan's backfill writes, in entry order. */
     static Set<String> tables(MigrationPlan plan) {
         Set<String> tables = new LinkedHashSet<>();
@@ -55,6 +69,7 @@ final class TargetVacuum {
         listener.at(Backfiller.Point.BEFORE_VACUUM, 0, 0);
         try (Statement s = c.createStatement()) {
             s.execute("SET vacuum_cost_delay = '" + (tuning.maxRowsPerSecond() > 0 ? THROTTLED_COST_DELAY : "0") + "'");
+            watchClient(s);
             for (String table : tables(plan)) {
                 try {
                     s.execute("VACUUM (ANALYZE, SKIP_LOCKED) " + table);
@@ -66,6 +81,7 @@ final class TargetVacuum {
                 }
             }
             s.execute("RESET vacuum_cost_delay");
+            s.execute("RESET client_connection_check_interval");
             listener.at(Backfiller.Point.AFTER_VACUUM, 0, 0);
         } finally {
             ledger.sessionUnlock(c, lock);
