@@ -1,7 +1,6 @@
 package dev.tandem.operator;
 
 import dev.tandem.engine.Redaction;
-import dev.tandem.api.v1alpha1.Reason;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.api.v1alpha1.BackfillStatus;
@@ -31,7 +30,6 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,10 +41,6 @@ import java.util.Objects;
 public final class StatusAggregator {
     static final int HISTORY_LIMIT = StatusHistory.LIMIT;
     private static final ObjectMapper COPIER = new ObjectMapper();
-    private static final List<String> ORDER = List.of(Names.Conditions.READY, Names.Conditions.RECONCILING,
-            Names.Conditions.STALLED, Names.Conditions.REVERSIBLE, Names.Conditions.AWAITING_PROMOTION,
-            Names.Conditions.DATABASE_CONNECTED, Names.Conditions.PLAN_LINTED, Names.Conditions.EXPANDED, Names.Conditions.BACKFILLED,
-            Names.Conditions.VERIFIED, Names.Conditions.CUT_OVER, Names.Conditions.CONTRACTED);
     private static final Map<String, Step> MILESTONES = Map.of(Names.Conditions.EXPANDED, Step.EXPAND,
             Names.Conditions.BACKFILLED, Step.BACKFILL, Names.Conditions.VERIFIED, Step.VERIFY,
             Names.Conditions.CUT_OVER, Step.CUTOVER, Names.Conditions.CONTRACTED, Step.CONTRACT);
@@ -54,7 +48,7 @@ public final class StatusAggregator {
     private final SchemaMigration migration;
     private final SchemaMigrationStatus previous;
     private final SchemaMigrationStatus status;
-    private final Map<String, StatusCondition> conditions = new LinkedHashMap<>();
+    private final StatusConditions conditions;
     private final long generation;
     private final String now;
     private final StatusHistory history;
@@ -68,9 +62,7 @@ public final class StatusAggregator {
         this.generation = migration.getMetadata().getGeneration() == null ? 0 : migration.getMetadata().getGeneration();
         this.now = format(now);
         this.history = new StatusHistory(status, this.now);
-        for (StatusCondition c : status.getConditions()) {
-            conditions.put(c.getType(), c);
-        }
+        this.conditions = new StatusConditions(previous, generation, this.now);
         status.setObservedGeneration(generation);
         status.setTargetPhase(migration.getSpec() == null || migration.getSpec().getTargetPhase() == null ? null
                 : migration.getSpec().getTargetPhase().name());
@@ -305,7 +297,7 @@ public final class StatusAggregator {
             return;
         }
         status.setVerification(ProgressStatus.verification(s, status.getVerification(), job, nextRun));
-        StatusCondition verified = conditions.get(Names.Conditions.VERIFIED);
+        StatusCondition verified = conditions.get(Names.Conditions.VERIFIED).orElse(null);
         if (s.failed() && (verified == null || !"True".equals(verified.getStatus()))) {
             condition(Names.Conditions.VERIFIED, false, (VerifyState.INCONCLUSIVE.equals(s.result())
                     ? Reason.VerificationInconclusive : Reason.VerificationFailed).name(), s.describe());
@@ -403,19 +395,7 @@ public final class StatusAggregator {
     }
 
     public SchemaMigrationStatus build() {
-        List<StatusCondition> ordered = new ArrayList<>();
-        for (String type : ORDER) {
-            if (!conditions.containsKey(type) && type.equals(Names.Conditions.DATABASE_CONNECTED)) {
-                condition(type, false, Names.Reasons.NOT_CHECKED, "not checked yet");
-            }
-            if (!conditions.containsKey(type) && type.equals(Names.Conditions.REVERSIBLE)) {
-                condition(type, true, Names.Reasons.BEFORE_CUTOVER, "nothing has run yet");
-            }
-            if (conditions.containsKey(type)) {
-                ordered.add(conditions.get(type));
-            }
-        }
-        status.setConditions(ordered);
+        status.setConditions(conditions.ordered());
         return status;
     }
 
@@ -425,26 +405,16 @@ public final class StatusAggregator {
 
     /** Whether a condition turned True in this reconcile (to emit an event once). */
     public boolean becameTrue(String type) {
-        StatusCondition before = previous.condition(type).orElse(null);
-        StatusCondition after = conditions.get(type);
-        return after != null && "True".equals(after.getStatus()) && (before == null || !"True".equals(before.getStatus()));
+        return conditions.becameTrue(type);
     }
 
     /** Whether the Stalled condition or its reason is new in this reconcile (to emit an event once). */
     public boolean newlyStalled() {
-        StatusCondition before = previous.condition(Names.Conditions.STALLED).orElse(null);
-        StatusCondition after = conditions.get(Names.Conditions.STALLED);
-        return after != null && "True".equals(after.getStatus()) && (before == null
-                || !"True".equals(before.getStatus()) || !Objects.equals(before.getMessage(), after.getMessage()));
+        return conditions.newlyStalled();
     }
 
     private void condition(String type, boolean value, String reason, String message) {
-        String s = value ? "True" : "False";
-        StatusCondition old = conditions.get(type);
-        String since = old != null && s.equals(old.getStatus()) && old.getLastTransitionTime() != null
-                ? old.getLastTransitionTime() : now;
-        conditions.put(type, new StatusCondition(type, s, reason, message == null ? "" : Redaction.scrub(message),
-                generation, since));
+        conditions.set(type, value, reason, message);
     }
 
     private String sameErrorTime(String reason, String message) {
