@@ -11,8 +11,8 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The backfill's last act: {@code VACUUM (ANALYZE, SKIP_LOCKED)} of every table it wrote, once all
- * its entries are copied and repaired. The first reader of a freshly written row checks its
+ * The backfill's last act: {@code VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false)} of every table
+ * it wrote, once all its entries are copied and repaired. The first reader of a freshly written row checks its
  * transaction's commit in the commit log and sets the row's hint bits, dirtying the page; left
  * alone, the first verification pass (or the new version's first queries) would pay for that, and
  * autovacuum would come by later anyway for the inserted rows (or, in place, for the updated
@@ -21,8 +21,10 @@ import java.util.Set;
  * in-place backfill are reclaimed, and the planner has statistics for the new table before
  * anything queries it.
  *
- * <p>One worker does it (a session lock; the others finish without waiting). {@code SKIP_LOCKED}
- * skips a table another VACUUM holds (autovacuum already at work); a throttled backfill
+ * <p>{@code TRUNCATE false}: giving empty pages at the end back to the file system would take an
+ * ACCESS EXCLUSIVE lock, on a standby too (where it blocks reads while it replays); autovacuum
+ * may do that later on its own terms. One worker vacuums (a session lock; the others finish
+ * without waiting). {@code SKIP_LOCKED} skips a table another VACUUM holds (autovacuum already at work); a throttled backfill
  * ({@code maxRowsPerSecond}) vacuums with autovacuum's cost delay. It is an optimisation: a
  * VACUUM that cannot run (not the owner, a statement timeout) leaves the backfill done as it is.
  */
@@ -72,7 +74,7 @@ final class TargetVacuum {
             watchClient(s);
             for (String table : tables(plan)) {
                 try {
-                    s.execute("VACUUM (ANALYZE, SKIP_LOCKED) " + table);
+                    s.execute("VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false) " + table);
                 } catch (SQLException e) {
                     if (!SKIPPABLE.contains(e.getSQLState())) {
                         throw e;
