@@ -24,7 +24,8 @@ import java.util.Locale;
  * walked by heap pages ({@link BackfillSql}): worker i of n walks page range i, one transaction per
  * batch with its checkpoint (the next page) in that same transaction, so a killed worker loses only
  * its uncommitted batch and a restarted one continues where it stopped. Batches take no row locks
- * (in place, the UPDATE locks the rows it rewrites, as any UPDATE). When every range of an entry is
+ * (in place, the UPDATE locks the rows it rewrites, as any UPDATE; a target with a foreign key to
+ * its source has the batches lock their source rows FOR KEY SHARE). When every range of an entry is
  * done, one worker repairs the removals that raced a batch ({@link RemovalRepair}); then the next
  * entry starts, since it may read what this one wrote. At the end one worker vacuums the written
  * tables ({@link TargetVacuum}).

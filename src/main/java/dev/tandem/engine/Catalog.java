@@ -65,4 +65,22 @@ final class Catalog {
             }
         }
     }
+
+    /**
+     * Whether the entry's target (or a partition of it) has a foreign key to its source (or a
+     * partition of it): its batches then lock their source rows FOR KEY SHARE ({@link dev.tandem.plan.BackfillSql}).
+     */
+    static boolean targetReferencesSource(Connection c, CompiledSync entry) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+                + "AND f.conrelid IN (SELECT to_regclass(?) UNION SELECT relid FROM pg_partition_tree(to_regclass(?))) "
+                + "AND f.confrelid IN (SELECT to_regclass(?) UNION SELECT relid FROM pg_partition_tree(to_regclass(?))))")) {
+            ps.setString(1, entry.target());
+            ps.setString(2, entry.target());
+            ps.setString(3, entry.source());
+            ps.setString(4, entry.source());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
 }

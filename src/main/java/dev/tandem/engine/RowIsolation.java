@@ -21,7 +21,8 @@ import java.util.List;
  * Copies a page range whose batch failed on a row error, one page and then one row at a time
  * (each in a savepoint of the batch's transaction), so that every other row is copied and the rows
  * that raise are known by key. With onError Record each is recorded in sync_errors (verification
- * then names it); with Fail the first one ends the backfill with its key, field and error.
+ * then names it); with Fail the first one ends the backfill with its key, field and error. Its
+ * statements are the batch's, source rows locked FOR KEY SHARE included when the batch locks them.
  */
 final class RowIsolation {
     /** What a batch wrote: new rows, and rows that raised. */
@@ -32,14 +33,16 @@ final class RowIsolation {
     private final CompiledSync entry;
     private final MigrationPlan plan;
     private final List<String> derivedTypes;
+    private final boolean lockSource;
     private long rows;
     private long failed;
 
-    RowIsolation(Connection c, CompiledSync entry, MigrationPlan plan, List<String> derivedTypes) {
+    RowIsolation(Connection c, CompiledSync entry, MigrationPlan plan, List<String> derivedTypes, boolean lockSource) {
         this.c = c;
         this.entry = entry;
         this.plan = plan;
         this.derivedTypes = derivedTypes;
+        this.lockSource = lockSource;
     }
 
     Written copy(long first, long end) throws SQLException, EngineException {
@@ -81,7 +84,7 @@ final class RowIsolation {
 
     private int write(String from, String to) throws SQLException {
         String sql = entry.inPlace() ? BackfillSql.derive(entry, derivedTypes)
-                : BackfillSql.copy(entry, BackfillSql.Mode.ON_CONFLICT);
+                : BackfillSql.copy(entry, BackfillSql.Mode.ON_CONFLICT, lockSource);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, from);
             ps.setString(2, to);

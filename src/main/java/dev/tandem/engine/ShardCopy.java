@@ -7,6 +7,7 @@ import dev.tandem.plan.BackfillTuning;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.MigrationPlan;
+import dev.tandem.plan.TriggerSql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,7 +22,10 @@ import java.util.List;
  * did not see) retries the batch skipping such keys; a row whose expressions raise is isolated
  * and, per the entry's onError, recorded or reported ({@link RowIsolation}); a lock the
  * application holds makes the batch give up before deadlock detection could pick the
- * application's transaction, and retry.
+ * application's transaction, and retry. When the target has a foreign key to the source (read
+ * from the catalog as the worker starts the entry), the batches lock their source rows FOR KEY
+ * SHARE before inserting, so that the foreign key's check never meets a row the application is
+ * deleting ({@link BackfillSql}); the entry's reverse trigger does not run for the batches' rows.
  */
 final class ShardCopy {
     enum Outcome { DONE, RESTART }
@@ -44,6 +48,8 @@ final class ShardCopy {
     private int calm;
     private int calmTarget = 4;
     private List<String> derivedTypes;
+    /** The target has a foreign key to the source: batches lock their source rows FOR KEY SHARE. */
+    private boolean lockSource;
 
     ShardCopy(Connection c, Ledger ledger, EngineSettings settings, BackfillTuning tuning, MigrationPlan plan,
               CompiledSync entry, BackfillLayout layout, int shard, String expandXid, Backfiller.Listener listener) {
@@ -75,6 +81,9 @@ final class ShardCopy {
     Outcome run() throws SQLException, EngineException {
         if (entry.inPlace()) {
             derivedTypes = Catalog.columnTypes(c, entry.source(), entry.targetColumns(), entry.name());
+        } else if (!entry.skipAppTriggers()) {
+            // With session_replication_role = replica no foreign-key check fires, so there is nothing to order.
+            lockSource = Catalog.targetReferencesSource(c, entry);
         }
         String lockTimeout = Durations.toPostgres(batchLockTimeout());
         pages = initialPages();
@@ -118,7 +127,7 @@ final class ShardCopy {
             long end = Math.min(range.next() + pages, range.end());
             listener.at(Backfiller.Point.BEFORE_BATCH, entry.index(), shard);
             RowIsolation.Written written = isolate
-                    ? new RowIsolation(c, entry, plan, derivedTypes).copy(range.next(), end)
+                    ? new RowIsolation(c, entry, plan, derivedTypes, lockSource).copy(range.next(), end)
                     : new RowIsolation.Written(write(range.next(), end, mode), 0);
             listener.at(Backfiller.Point.AFTER_WRITE, entry.index(), shard);
             double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
@@ -167,7 +176,7 @@ final class ShardCopy {
 
     /** Runs the batch statement over pages [first, end); returns the rows written. */
     private int write(long first, long end, BackfillSql.Mode m) throws SQLException {
-        String sql = entry.inPlace() ? BackfillSql.derive(entry, derivedTypes) : BackfillSql.copy(entry, m);
+        String sql = entry.inPlace() ? BackfillSql.derive(entry, derivedTypes) : BackfillSql.copy(entry, m, lockSource);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int p = 1;
             if (!entry.inPlace() && m == BackfillSql.Mode.OPTIMISTIC) {
@@ -264,9 +273,15 @@ final class ShardCopy {
                 "SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true), "
                         + "set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), "
                         + "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
-                        + (entry.skipAppTriggers() ? ", set_config('session_replication_role', 'replica', true)" : ""))) {
+                        + (entry.skipAppTriggers() ? ", set_config('session_replication_role', 'replica', true)" : "")
+                        + (entry.reverseName() != null ? ", set_config('" + TriggerSql.SKIP_SETTING + "', ?, true)" : ""))) {
             ps.setString(1, lockTimeout);
             ps.setString(2, Durations.toPostgres(settings.statementTimeout()));
+            if (entry.reverseName() != null) {
+                // The reverse mapping's trigger would write each new row back into the source row it was derived
+                // from (see BackfillSql): the batch's rows skip it.
+                ps.setString(3, entry.name());
+            }
             ps.execute();
         }
     }

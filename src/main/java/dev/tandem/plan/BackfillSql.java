@@ -9,10 +9,11 @@ import java.util.stream.IntStream;
  *
  * <p><b>The walk.</b> A batch copies the source rows stored in a range of heap pages
  * ({@code ctid >= '(first,0)' AND ctid < '(end,0)'}, a TID range scan), in one statement, without
- * row locks; its checkpoint is the page range, never a value a read returned. Every row that
- * existed when expand committed and was never written since sits on the page it sat on then, so
- * the walk over the pages the table had at the start meets it exactly once; every row written
- * since expand (inserted, updated, re-keyed, moved into from.where) was written by its trigger.
+ * row locks (but see the foreign key below); its checkpoint is the page range, never a value a
+ * read returned. Every row that existed when expand committed and was never written since sits
+ * on the page it sat on then, so the walk over the pages the table had at the start meets it
+ * exactly once; every row written since expand (inserted, updated, re-keyed, moved into
+ * from.where) was written by its trigger.
  *
  * <p><b>Never over a trigger's row.</b> The target's unique key orders a batch's insert against a
  * trigger's upsert of the same key: a row a trigger wrote before the batch is skipped (an
@@ -26,6 +27,35 @@ import java.util.stream.IntStream;
  * committed finds nothing; it logs the key ({@code sync_removals}). After the last batch, once every
  * transaction open at that moment has ended, the log is replayed: each logged new row that no
  * source row justifies any more is deleted, under a row lock taken before the source is read.
+ *
+ * <p><b>A target with a foreign key to the source.</b> The foreign key's check of each inserted
+ * row ({@code SELECT 1 FROM source WHERE key = ? FOR KEY SHARE}) runs at the end of the batch's
+ * statement, after the batch has inserted its rows: a source row deleted or re-keyed meanwhile by
+ * a transaction still open makes the check wait for it, and once that transaction commits the
+ * check finds no row and the batch fails with a foreign-key violation (23503), which would send it
+ * to row isolation and could record, or fail on, a row the application had merely deleted. Such a
+ * batch therefore locks its source rows {@code FOR KEY SHARE} in its scan, before it inserts
+ * anything ({@code ... FROM source WHERE ctid range ... FOR KEY SHARE OF source} inside the
+ * INSERT's SELECT; the engine reads the foreign key from the catalog when the backfill starts).
+ * The locks are taken in the order the application's DELETE takes them (source row, then its new
+ * row, through the cascade or the trigger): a DELETE or key change of a row the batch has locked
+ * waits for the batch's commit and then removes or moves the row the batch wrote; a batch that
+ * meets a row such a transaction holds waits for it (at most its lock timeout, then it retries)
+ * and, under READ COMMITTED, then locks the row's newest version: a deleted row is skipped, an
+ * updated one is re-checked against the page range and from.where (EvalPlanQual) and copied with
+ * its new values only when it still qualifies, where the target's unique key orders the copy
+ * against the trigger that already wrote it. KEY SHARE conflicts with no application UPDATE that
+ * keeps the key, and a batch only ever inserts new rows, so no other wait is added; the foreign
+ * key's own check then finds the lock the batch already holds. The price: the lock writes the
+ * locker's id into every source row (the source's pages are dirtied and WAL-logged once more),
+ * which is why only batches of such a target take it.
+ *
+ * <p><b>A reverse mapping does not run for the batch's rows.</b> Its trigger would write each new
+ * row back into the source row it was just derived from: a rewrite of the whole source table, and
+ * a lock on every source row taken at the end of the batch's statement, after the batch's new rows
+ * (an application UPDATE that waits for one of those new rows while it holds its source row then
+ * deadlocks with the batch, a cycle KEY SHARE does not prevent, since it does not conflict with
+ * that UPDATE). Batches run with the entry's trigger skip setting.
  *
  * <p>In place, a batch is an UPDATE of the rows in the page range whose derived columns differ
  * from their expressions (rows a trigger already derived are left alone); UPDATE re-reads a row a
@@ -80,6 +110,14 @@ public final class BackfillSql {
      * the end tid (exclusive). The update count is the number of new rows written.
      */
     public static String copy(CompiledSync s, Mode mode) {
+        return copy(s, mode, false);
+    }
+
+    /**
+     * A cross-table batch, its source rows locked FOR KEY SHARE when {@code lockSource} (the target
+     * has a foreign key to the source, see the class comment). Params as {@link #copy(CompiledSync, Mode)}.
+     */
+    public static String copy(CompiledSync s, Mode mode, boolean lockSource) {
         List<String> cols = s.targetColumns();
         String v = Ident.quote("tandem:v");
         StringBuilder values = new StringBuilder();
@@ -98,7 +136,11 @@ public final class BackfillSql {
             sql.append(", age(").append(s.alias()).append(".xmin) > age(CAST(? AS xid)) AS ").append(old);
         }
         sql.append(" FROM ").append(s.source()).append(" AS ").append(s.alias()).append(" WHERE ").append(pageRange(s))
-                .append(" AND ").append(s.whereOrTrue()).append(") AS ").append(v);
+                .append(" AND ").append(s.whereOrTrue());
+        if (lockSource) {
+            sql.append(" FOR KEY SHARE OF ").append(s.alias());
+        }
+        sql.append(") AS ").append(v);
         switch (mode) {
             case OPTIMISTIC -> sql.append(" WHERE ").append(v).append(".").append(old).append(" OR ").append(missing);
             case ANTI_JOIN -> sql.append(" WHERE ").append(missing);

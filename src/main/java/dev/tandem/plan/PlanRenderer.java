@@ -68,7 +68,16 @@ public final class PlanRenderer {
                     : "appTriggers: Fire: the table's other row triggers fire for each rewritten row (e.g. one that "
                     + "stamps updated_at); set appTriggers: Skip to avoid it");
         } else {
-            notes.add("no row locks; rows a trigger already wrote are skipped (the target's unique key orders the two)");
+            notes.add("no row locks (but see the foreign key below); rows a trigger already wrote are skipped (the "
+                    + "target's unique key orders the two)");
+            notes.add("if " + s.targetTable() + " has a foreign key to " + s.sourceTable() + " (read from the catalog when "
+                    + "the backfill starts), batches lock their source rows FOR KEY SHARE before inserting, so that a "
+                    + "concurrent DELETE or key change waits for the batch or the batch skips the removed row; "
+                    + "the locks dirty the source's pages once more");
+            if (s.reverseName() != null) {
+                notes.add("the reverse trigger does not run for the rows a batch inserts (they are derived from the "
+                        + "source rows, nothing to write back)");
+            }
             if (!s.keep()) {
                 notes.add("removals that raced a batch are logged by the triggers and repaired after the last batch, "
                         + "once the transactions open at that moment have ended");

@@ -29,7 +29,11 @@ import java.util.stream.IntStream;
  * </ul>
  */
 public final class TriggerSql {
-    static final String SKIP_SETTING = "tandem.sync_skip";
+    /**
+     * Set (transaction-local) to an entry's name, that entry's triggers do nothing: the guard of its
+     * reverse trigger's write, and of the backfill's batches.
+     */
+    public static final String SKIP_SETTING = "tandem.sync_skip";
     static final String P = Ident.quote("tandem:p");
 
     private TriggerSql() {
