@@ -16,7 +16,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -29,6 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
+import static dev.tandem.testing.AppSessions.column;
+import static dev.tandem.testing.AppSessions.exec;
+import static dev.tandem.testing.AppSessions.writeAsync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -245,34 +247,8 @@ class BackfillRaceTest {
                 + "WHERE d IS DISTINCT FROM CASE WHEN flag THEN upper(v) END"
                 : "SELECT 'missing ' || k || ' ' || v FROM (SELECT k, v FROM src WHERE flag EXCEPT SELECT k, v FROM dst) a "
                 + "UNION ALL SELECT 'extra ' || k || ' ' || v FROM (SELECT k, v FROM dst EXCEPT SELECT k, v FROM src WHERE flag) b";
-        assertThat(rows(s.db, diff)).as("rows where the new storage is not f(old)").isEmpty();
+        assertThat(column(s.db, diff)).as("rows where the new storage is not f(old)").isEmpty();
         assertThat(EngineStepTest.engine(s.db).apply(s.plan, Step.BACKFILL, null, StepListener.NONE).applied()).isTrue();
-    }
-
-    private static List<String> rows(DatabaseTarget db, String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = db.connect("check"); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    private static CompletableFuture<Void> writeAsync(Connection app, String sql) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                exec(app, sql);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
     }
 
     /** Whether a session of that application name waits for a lock. */

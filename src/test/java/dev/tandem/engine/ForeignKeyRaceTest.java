@@ -13,9 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +21,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static dev.tandem.testing.AppSessions.column;
+import static dev.tandem.testing.AppSessions.exec;
+import static dev.tandem.testing.AppSessions.writeAsync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -68,9 +69,9 @@ class ForeignKeyRaceTest {
             b.join();
         }
         assertConverged(s);
-        assertThat(rows(s.db, "SELECT mode FROM tandem.backfill_batch_log WHERE mode = 'isolated'"))
+        assertThat(column(s.db, "SELECT mode FROM tandem.backfill_batch_log WHERE mode = 'isolated'"))
                 .as("batches sent to row isolation (a foreign-key violation on the row the application removed)").isEmpty();
-        assertThat(rows(s.db, "SELECT source_key::text || ' ' || sqlstate FROM tandem.sync_errors")).isEmpty();
+        assertThat(column(s.db, "SELECT source_key::text || ' ' || sqlstate FROM tandem.sync_errors")).isEmpty();
     }
 
     @Test
@@ -107,9 +108,9 @@ class ForeignKeyRaceTest {
             app.commit();
             b.join();
         }
-        assertThat(rows(s.db, "SELECT source_key::text || ' ' || sqlstate FROM tandem.sync_errors"))
+        assertThat(column(s.db, "SELECT source_key::text || ' ' || sqlstate FROM tandem.sync_errors"))
                 .containsExactly("{5} 22012");
-        assertThat(rows(s.db, diff() + " EXCEPT SELECT 'missing 5 boom'")).isEmpty();
+        assertThat(column(s.db, diff() + " EXCEPT SELECT 'missing 5 boom'")).isEmpty();
     }
 
     /**
@@ -191,35 +192,8 @@ class ForeignKeyRaceTest {
     }
 
     private static void assertConverged(Setup s) throws Exception {
-        assertThat(rows(s.db, diff())).as("rows where the new table is not f(old)").isEmpty();
+        assertThat(column(s.db, diff())).as("rows where the new table is not f(old)").isEmpty();
         assertThat(EngineStepTest.engine(s.db).apply(s.plan, Step.BACKFILL, null, StepListener.NONE).applied()).isTrue();
-    }
-
-    private static List<String> rows(DatabaseTarget db, String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = db.connect("check"); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    /** The application's statement on its own thread; a failure (40P01 included) is rethrown by get(). */
-    private static CompletableFuture<Void> writeAsync(Connection app, String sql) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                exec(app, sql);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e.getSQLState() + ": " + e.getMessage(), e);
-            }
-        });
     }
 
     /** Whether a session of that application name waits for a lock. */
