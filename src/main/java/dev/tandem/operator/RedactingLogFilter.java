@@ -2,6 +2,7 @@ package dev.tandem.operator;
 
 import dev.tandem.engine.Redaction;
 import io.quarkus.logging.LoggingFilter;
+import org.jboss.logmanager.ExtLogRecord;
 
 import java.util.logging.Filter;
 import java.util.logging.LogRecord;
@@ -17,8 +18,18 @@ public final class RedactingLogFilter implements Filter {
 
     @Override
     public boolean isLoggable(LogRecord record) {
-        if (record.getMessage() != null) {
-            record.setMessage(Redaction.scrub(record.getMessage()));
+        String message = record.getMessage();
+        if (message != null) {
+            String scrubbed = Redaction.scrub(message);
+            if (!scrubbed.equals(message)) {
+                // ExtLogRecord.setMessage(String) would also switch the record to MessageFormat: a printf-style
+                // line (Log.infof) would then print its bare format, %s and all.
+                if (record instanceof ExtLogRecord ext) {
+                    ext.setMessage(scrubbed, ext.getFormatStyle());
+                } else {
+                    record.setMessage(scrubbed);
+                }
+            }
         }
         Object[] parameters = record.getParameters();
         if (parameters != null) {
