@@ -17,9 +17,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,15 +30,6 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @WithKubernetesTestServer
 class OperatorGatesTest extends dev.tandem.testing.OperatorWithJobs {
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    private SchemaMigrationStatus awaitStatus(Resource<SchemaMigration> r, Predicate<SchemaMigrationStatus> until) {
-        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-            SchemaMigration m = r.get();
-            return m != null && m.getStatus() != null && until.test(m.getStatus());
-        });
-        return r.get().getStatus();
-    }
 
     private Deployment deployment(String ns, String image, long generation, int updated, int available, int total) {
         Deployment d = new DeploymentBuilder().withNewMetadata().withNamespace(ns).withName("app")

@@ -11,17 +11,13 @@ import dev.tandem.testing.Manifests;
 import dev.tandem.testing.TestDatabase;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
+import dev.tandem.testing.OperatorTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -29,7 +25,6 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The hostile specs of the command-line suite, as the operator gets them from an API server that
@@ -39,40 +34,12 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @WithKubernetesTestServer
-class OperatorHostileInputTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+class OperatorHostileInputTest extends OperatorTest {
     private static final YAMLMapper YAML = new YAMLMapper();
-
-    @Inject
-    KubernetesClient client;
-
-    @Inject
-    Operator operator;
-
-    @BeforeEach
-    void startOperator() {
-        if (!operator.getRuntimeInfo().isStarted()) {
-            operator.start();
-        }
-    }
-
-    private Resource<SchemaMigration> apply(SchemaMigration m) {
-        client.resource(m).create();
-        return client.resources(SchemaMigration.class).inNamespace(m.getMetadata().getNamespace())
-                .withName(m.getMetadata().getName());
-    }
 
     private static Predicate<SchemaMigrationStatus> stalledWith(Reason reason) {
         return s -> s.condition(Names.Conditions.STALLED).map(c -> "True".equals(c.getStatus())
                 && reason.name().equals(c.getReason())).orElse(false);
-    }
-
-    private static SchemaMigrationStatus awaitStatus(Resource<SchemaMigration> r, Predicate<SchemaMigrationStatus> until) {
-        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-            SchemaMigration m = r.get();
-            return m != null && m.getStatus() != null && until.test(m.getStatus());
-        });
-        return r.get().getStatus();
     }
 
     @Test

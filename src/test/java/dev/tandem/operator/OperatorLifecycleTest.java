@@ -18,16 +18,12 @@ import dev.tandem.testing.TestDatabase;
 import dev.tandem.api.v1alpha1.StatusCondition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
+import dev.tandem.testing.OperatorTest;
 import org.junit.jupiter.api.Test;
-import io.javaoperatorsdk.operator.Operator;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -40,42 +36,13 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @WithKubernetesTestServer
-class OperatorLifecycleTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    @Inject
-    KubernetesClient client;
-
-    @Inject
-    Operator operator;
-
-    @BeforeEach
-    void startOperator() {
-        // The binary starts the operator only for `tandem operator`; here the test plays that command.
-        if (!operator.getRuntimeInfo().isStarted()) {
-            operator.start();
-        }
-    }
-
-    private Resource<SchemaMigration> apply(SchemaMigration m) {
-        client.resource(m).create();
-        return client.resources(SchemaMigration.class).inNamespace(m.getMetadata().getNamespace())
-                .withName(m.getMetadata().getName());
-    }
+class OperatorLifecycleTest extends OperatorTest {
 
     private DatabaseTarget databaseWithSecret(String ns, String secret) {
         DatabaseTarget db = TestDatabase.fresh(ns);
         TestDatabase.exec(db, Manifests.USERS_SETUP);
         client.resource(Manifests.secret(ns, secret, db, db.user(), TestDatabase.password())).create();
         return db;
-    }
-
-    private SchemaMigrationStatus awaitStatus(Resource<SchemaMigration> r, Predicate<SchemaMigrationStatus> until) {
-        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-            SchemaMigration m = r.get();
-            return m != null && m.getStatus() != null && until.test(m.getStatus());
-        });
-        return r.get().getStatus();
     }
 
     private static Predicate<SchemaMigrationStatus> settledAt(Phase phase, long generation) {

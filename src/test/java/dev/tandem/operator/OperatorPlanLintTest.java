@@ -10,18 +10,13 @@ import dev.tandem.engine.DatabaseTarget;
 import dev.tandem.testing.Manifests;
 import dev.tandem.testing.TestDatabase;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
+import dev.tandem.testing.OperatorTest;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,38 +28,15 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @WithKubernetesTestServer
-class OperatorPlanLintTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+class OperatorPlanLintTest extends OperatorTest {
 
-    @Inject
-    KubernetesClient client;
-
-    @Inject
-    Operator operator;
-
-    @BeforeEach
-    void startOperator() {
-        if (!operator.getRuntimeInfo().isStarted()) {
-            operator.start();
-        }
-    }
-
-    private Resource<SchemaMigration> apply(SchemaMigration m) {
+    @Override
+    protected Resource<SchemaMigration> apply(SchemaMigration m) {
         DatabaseTarget db = TestDatabase.fresh(m.getMetadata().getNamespace());
         TestDatabase.exec(db, Manifests.USERS_SETUP);
         client.resource(Manifests.secret(m.getMetadata().getNamespace(), "shop-db", db, db.user(), TestDatabase.password()))
                 .create();
-        client.resource(m).create();
-        return client.resources(SchemaMigration.class).inNamespace(m.getMetadata().getNamespace())
-                .withName(m.getMetadata().getName());
-    }
-
-    private SchemaMigrationStatus awaitStatus(Resource<SchemaMigration> r, Predicate<SchemaMigrationStatus> until) {
-        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-            SchemaMigration m = r.get();
-            return m != null && m.getStatus() != null && until.test(m.getStatus());
-        });
-        return r.get().getStatus();
+        return super.apply(m);
     }
 
     private static StatusCondition linted(SchemaMigrationStatus s) {
