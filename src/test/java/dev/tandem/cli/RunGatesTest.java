@@ -85,7 +85,7 @@ class RunGatesTest {
         LaunchResult cut = launcher.launch(run(db, manifest, "--until", "CutOver", "--plan-hash", hash,
                 "--skip-gate", "app-v2", "--max-wait", "5s"));
         assertThat(cut.exitCode()).as(cut.getErrorOutput()).isZero();
-        assertThat(cut.getOutput()).contains("Reached CutOver").contains("gates held: verification, drained, app-v2");
+        assertThat(cut.getOutput()).contains("Reached CutOver").contains("gates passed: verification, drained, app-v2");
         assertThat(TestDatabase.columnNullable(db, "users", "full_name")).isTrue();
 
         TestDatabase.exec(db, "SET application_name = 'legacy-worker'; UPDATE users SET full_name = 'late' WHERE id = 3");

@@ -144,7 +144,7 @@ public final class Conductor {
             }
             Outcome done = steps.apply(next.step().orElseThrow(), request);
             return done instanceof Outcome.Advanced a && !crossing.gates().isEmpty()
-                    ? new Outcome.Advanced(a.phase(), a.ranNow(), a.detail() + "; gates held: " + crossing.gates().stream()
+                    ? new Outcome.Advanced(a.phase(), a.ranNow(), a.detail() + "; gates passed: " + crossing.gates().stream()
                     .map(GateVerdict::name).collect(java.util.stream.Collectors.joining(", ")), a.verification())
                     : done;
         }

@@ -118,7 +118,7 @@ class CrossingTest {
         Outcome third = conductor.advance(Phase.CutOver, request(plan, new FakeWorkers(), T0, keeper));
         assertThat(third).isInstanceOfSatisfying(Outcome.Advanced.class, a -> {
             assertThat(a.phase()).isEqualTo(Phase.CutOver);
-            assertThat(a.detail()).contains("gates held: verification, drained, app-v2");
+            assertThat(a.detail()).contains("gates passed: verification, drained, app-v2");
         });
         assertThat(engine.applied).containsExactly(Step.CUTOVER);
     }
