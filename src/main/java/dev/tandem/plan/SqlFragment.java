@@ -197,6 +197,182 @@ public final class SqlFragment {
                 && (j + 3 >= t.size() || t.get(j + 3).kind() != Kind.DOT && !t.get(j + 3).text().equals("("));
     }
 
+    /**
+     * A condition over one row, rewritten to read that row's fields directly, when it is nothing but
+     * column references and literals joined by comparisons ({@code = <> != < > <= >=}),
+     * {@code IS [NOT] NULL | TRUE | FALSE | UNKNOWN}, {@code IS [NOT] DISTINCT FROM}, {@code AND},
+     * {@code OR}, {@code NOT} and parentheses (e.g. {@code deleted_at IS NULL AND status = 'active'}).
+     * Each column reference ({@code col}, {@code "Col"}, {@code table.col}) becomes
+     * {@code row."col"}; the rest of the text stays as written, so PostgreSQL parses the same
+     * expression, with the row's fields (same types and collations) in place of the columns. Such a
+     * condition is a simple expression for PL/pgSQL: it runs without the executor. Empty for anything
+     * else (function calls, casts, subqueries, other operators, keywords such as {@code current_date},
+     * a bare table name).
+     *
+     * @param table the table name (as written) a qualified reference may use
+     */
+    public static Optional<RowCondition> rowCondition(String text, String table, String row) {
+        if (text == null || expressionError(text).isPresent()) {
+            return Optional.empty();
+        }
+        Lexer lexer = new Lexer(text);
+        List<Token> t = lexer.all();
+        ConditionReader r = new ConditionReader(t, folded(table));
+        if (t.isEmpty() || !r.expression() || r.i != t.size()) {
+            return Optional.empty();
+        }
+        StringBuilder out = new StringBuilder();
+        int copied = 0;
+        for (int[] ref : r.columns) {
+            out.append(text, copied, lexer.starts.get(ref[0])).append(row).append('.')
+                    .append(Ident.quote(t.get(ref[1]).name()));
+            copied = lexer.ends.get(ref[1]);
+        }
+        out.append(text.substring(copied));
+        return Optional.of(new RowCondition(out.toString(), r.cannotRaise));
+    }
+
+    /**
+     * A condition over a row's fields.
+     *
+     * @param text       the condition, reading the row's fields
+     * @param cannotRaise it only tests for NULL, TRUE or FALSE and combines with AND, OR, NOT: no operator
+     *                   of a column's type runs, so no row can make it raise
+     */
+    public record RowCondition(String text, boolean cannotRaise) {
+    }
+
+    /** Reads the conditions {@link #rowCondition} accepts; records the token ranges of the column references. */
+    private static final class ConditionReader {
+        private static final Set<String> COMPARISONS = Set.of("=", "<>", "!=", "<", ">", "<=", ">=");
+        /** PostgreSQL's reserved words and the non-reserved ones with a meaning inside an expression: never a column here. */
+        private static final Set<String> RESERVED = Set.of("all", "analyse", "analyze", "and", "any", "array", "as", "asc",
+                "asymmetric", "between", "both", "case", "cast", "check", "collate", "column", "constraint", "create",
+                "current_catalog", "current_date", "current_role", "current_time", "current_timestamp", "current_user",
+                "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "exists", "false", "fetch",
+                "for", "foreign", "from", "grant", "group", "having", "ilike", "in", "initially", "intersect", "into", "is",
+                "isnull", "lateral", "leading", "like", "limit", "localtime", "localtimestamp", "not", "notnull", "null",
+                "offset", "on", "only", "or", "order", "overlaps", "placing", "primary", "references", "returning",
+                "select", "session_user", "similar", "some", "symmetric", "system_user", "table", "then", "to",
+                "trailing", "true", "union", "unique", "unknown", "user", "using", "variadic", "when", "where", "window",
+                "with", "escape", "at", "zone", "document", "normalized", "current_schema", "interval", "row", "values",
+                "collation", "overlay", "position", "substring", "trim", "extract", "coalesce", "nullif", "greatest",
+                "least", "xmlelement", "json", "json_object", "json_array");
+        private final List<Token> t;
+        private final String table;
+        private final List<int[]> columns = new ArrayList<>();
+        private int i;
+        private boolean cannotRaise = true;
+
+        ConditionReader(List<Token> t, String table) {
+            this.t = t;
+            this.table = table;
+        }
+
+        private boolean word(String w) {
+            if (i < t.size() && t.get(i).kind() == Kind.IDENTIFIER && t.get(i).name().equals(w)) {
+                i++;
+                return true;
+            }
+            return false;
+        }
+
+        /** unit ((AND | OR | comparison) unit)* */
+        boolean expression() {
+            if (!unit()) {
+                return false;
+            }
+            while (i < t.size()) {
+                Token k = t.get(i);
+                if (k.kind() == Kind.OPERATOR && COMPARISONS.contains(k.text())) {
+                    cannotRaise = false;
+                    i++;
+                } else if (!word("and") && !word("or")) {
+                    return true;
+                }
+                if (!unit()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** NOT* operand (IS [NOT] (NULL | TRUE | FALSE | UNKNOWN | DISTINCT FROM operand))* */
+        private boolean unit() {
+            while (word("not")) {
+                // NOT binds looser than comparisons, but the text is kept as written: only positions matter here
+            }
+            if (!operand()) {
+                return false;
+            }
+            while (word("is")) {
+                word("not");
+                if (word("distinct")) {
+                    if (!word("from")) {
+                        return false;
+                    }
+                    cannotRaise = false;
+                    while (word("not")) {
+                    }
+                    if (!operand()) {
+                        return false;
+                    }
+                } else if (!word("null") && !word("true") && !word("false") && !word("unknown")) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** ( expression ) | column | table.column | a literal */
+        private boolean operand() {
+            if (i >= t.size()) {
+                return false;
+            }
+            Token k = t.get(i);
+            if (k.kind() == Kind.OPEN && k.text().equals("(")) {
+                i++;
+                if (!expression() || i >= t.size() || !t.get(i).text().equals(")")) {
+                    return false;
+                }
+                i++;
+                return true;
+            }
+            if (k.kind() == Kind.NUMBER || k.kind() == Kind.STRING) {
+                cannotRaise = false;
+                i++;
+                return true;
+            }
+            if (k.kind() == Kind.IDENTIFIER && (k.name().equals("true") || k.name().equals("false")
+                    || k.name().equals("null"))) {
+                i++;
+                return true;
+            }
+            if (!isName(k) || k.kind() == Kind.IDENTIFIER && RESERVED.contains(k.name())) {
+                return false;
+            }
+            int start = i;
+            if (i + 2 < t.size() && t.get(i + 1).kind() == Kind.DOT) {
+                Token c = t.get(i + 2);
+                if (!k.name().equals(table) || !isName(c) || c.kind() == Kind.IDENTIFIER && RESERVED.contains(c.name())) {
+                    return false;
+                }
+                i += 3;
+            } else if (k.kind() == Kind.IDENTIFIER && k.name().equals(table)
+                    || k.kind() == Kind.QUOTED_IDENTIFIER && k.name().equals(table)) {
+                return false; // a bare table name may be the whole row
+            } else {
+                i++;
+            }
+            if (i < t.size() && (t.get(i).kind() == Kind.DOT || t.get(i).kind() == Kind.OPEN
+                    || t.get(i).kind() == Kind.STRING)) {
+                return false; // a function call, a typed literal, or a longer name
+            }
+            columns.add(new int[]{start, i - 1});
+            return true;
+        }
+    }
+
     /** Whether the fragment contains a line comment (then the text spliced after it must start on a new line). */
     public static boolean hasLineComment(String text) {
         return new Lexer(text == null ? "" : text).sawLineComment();

@@ -124,12 +124,32 @@ public final class TriggerSql {
         return "CREATE FUNCTION " + qualifiedName + "() RETURNS trigger LANGUAGE plpgsql AS " + tag + "\n" + text + tag;
     }
 
-    /** from.where over NEW or OLD, as a PL/pgSQL boolean expression. */
+    /**
+     * from.where over NEW or OLD, as a PL/pgSQL boolean expression: over the row's fields when the
+     * condition allows it ({@link SqlFragment#rowCondition}: a simple expression, no query), else a
+     * query over the row.
+     */
     static String rowCondition(CompiledSync s, String row) {
         if (s.where() == null) {
             return "true";
         }
+        Optional<SqlFragment.RowCondition> direct = directCondition(s, row);
+        if (direct.isPresent()) {
+            return "COALESCE(" + SqlFragment.parenthesized(direct.get().text()) + ", false)";
+        }
         return "(SELECT " + s.whereOrTrue() + " FROM (SELECT " + row + ".*) AS " + s.alias() + ")";
+    }
+
+    /** from.where over the row's fields, when it is a condition {@link SqlFragment#rowCondition} accepts. */
+    static Optional<SqlFragment.RowCondition> directCondition(CompiledSync s, String row) {
+        return s.where() == null || s.where().isBlank() ? Optional.empty()
+                : SqlFragment.rowCondition(s.where(), s.sourceTable(), row);
+    }
+
+    /** Whether from.where can be evaluated without an error guard: none, or one no row can make raise. */
+    static boolean conditionCannotRaise(CompiledSync s) {
+        return s.where() == null || s.where().isBlank()
+                || directCondition(s, "NEW").map(SqlFragment.RowCondition::cannotRaise).orElse(false);
     }
 
     /**

@@ -306,6 +306,36 @@ class SyncSafetyTest {
     }
 
     @Test
+    void aValueTheNewColumnCannotHoldIsRecordedOrFailsTheWriteAsOnErrorSays() throws Exception {
+        // A plain column whose value does not fit the new column's type (varchar(5)): the cast raises on an
+        // update that keeps the key as on any other write.
+        String shortBodies = "CREATE TABLE bodies (event_id bigint PRIMARY KEY, body varchar(5))";
+        DatabaseTarget db = TestDatabase.fresh("safe_cast");
+        TestDatabase.exec(db, EVENTS + "; INSERT INTO events VALUES (1, 'a'), (2, 'b')");
+        SyncSpec record = SyncSpecs.entry("bodies", "events", List.of("id"), "data IS NOT NULL", "bodies",
+                List.of("event_id"), Map.of("event_id", "id", "body", "data"));
+        expand(db, shortBodies, List.of(record));
+        TestDatabase.exec(db, "INSERT INTO bodies VALUES (1, 'a'), (2, 'b')");
+        TestDatabase.exec(db, "UPDATE events SET data = 'far too long' WHERE id = 1"); // the application's write works
+        TestDatabase.exec(db, "UPDATE events SET data = 'ok' WHERE id = 2");
+        assertThat(rows(db, "SELECT source_key[1], direction, sqlstate FROM tandem.sync_errors ORDER BY at"))
+                .containsExactly("1|forward|22001");
+        assertThat(rows(db, "SELECT event_id, body FROM bodies ORDER BY 1")).containsExactly("1|a", "2|ok");
+        assertThat(rows(db, "SELECT data FROM events WHERE id = 1")).containsExactly("far too long");
+
+        DatabaseTarget failing = TestDatabase.fresh("safe_cast_fail");
+        TestDatabase.exec(failing, EVENTS + "; INSERT INTO events VALUES (1, 'a')");
+        SyncSpec fail = SyncSpecs.entry("bodies", "events", List.of("id"), "data IS NOT NULL", "bodies",
+                List.of("event_id"), Map.of("event_id", "id", "body", "data"));
+        fail.setOnError(SyncSpec.OnError.Fail);
+        expand(failing, shortBodies, List.of(fail));
+        TestDatabase.exec(failing, "INSERT INTO bodies VALUES (1, 'a')");
+        assertThat(error(failing, "UPDATE events SET data = 'far too long' WHERE id = 1"))
+                .contains("value too long for type character varying(5)");
+        assertThat(rows(failing, "SELECT data FROM events")).containsExactly("a");
+    }
+
+    @Test
     void withOnErrorFailTheApplicationsWriteFailsWithTheError() throws Exception {
         DatabaseTarget db = TestDatabase.fresh("safe_fail");
         TestDatabase.exec(db, EVENTS);

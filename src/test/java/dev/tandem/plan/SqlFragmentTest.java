@@ -100,4 +100,45 @@ class SqlFragmentTest {
         String wrapped = SqlFragment.parenthesized("x > 0 -- note");
         assertThat(wrapped).endsWith("\n)");
     }
+
+    @Test
+    void aConditionOverColumnsAndLiteralsReadsTheRowsFields() {
+        assertThat(SqlFragment.rowCondition("full_name IS NOT NULL", "users", "NEW"))
+                .contains(new SqlFragment.RowCondition("NEW.\"full_name\" IS NOT NULL", true));
+        assertThat(SqlFragment.rowCondition("NOT (users.active IS FALSE) AND \"Deleted\" IS NULL -- live ones", "users", "OLD"))
+                .contains(new SqlFragment.RowCondition("NOT (OLD.\"active\" IS FALSE) AND OLD.\"Deleted\" IS NULL -- live ones", true));
+        assertThat(SqlFragment.rowCondition("status = 'it''s' OR score >= 10 OR a IS DISTINCT FROM b", "users", "NEW"))
+                .contains(new SqlFragment.RowCondition(
+                        "NEW.\"status\" = 'it''s' OR NEW.\"score\" >= 10 OR NEW.\"a\" IS DISTINCT FROM NEW.\"b\"", false));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "lower(name) = 'x'",          // a function call
+            "x::int > 0",                 // a cast
+            "x > -1",                     // another operator
+            "users IS NOT NULL",          // the whole row
+            "\"users\" IS NOT NULL",
+            "other.x IS NULL",            // another table's column
+            "s.users.x IS NULL",
+            "d > current_date",           // a keyword that is a value
+            "d > date '2020-01-01'",      // a typed literal
+            "x IN (1, 2)",
+            "x BETWEEN 1 AND 2",
+            "EXISTS (SELECT 1 FROM f)",
+            "(SELECT true)",
+            "x IS DOCUMENT",
+            "x ISNULL",
+            "name LIKE 'a%'",
+            "arr[1] = 2",
+            "name COLLATE \"C\" = 'a'",
+            "x = ANY (arr)",
+            "CASE WHEN x > 0 THEN true END",
+            "x > 0 AND",
+            "(x > 0",
+            ""
+    })
+    void anyOtherConditionIsLeftAsAQuery(String fragment) {
+        assertThat(SqlFragment.rowCondition(fragment, "users", "NEW")).as(fragment).isEmpty();
+    }
 }
