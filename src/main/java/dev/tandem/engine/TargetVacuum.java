@@ -11,15 +11,16 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The backfill's last act: {@code VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false)} of every table
+ * The backfill's last act: {@code VACUUM (SKIP_LOCKED, TRUNCATE false)} of every table
  * it wrote, once all its entries are copied and repaired. The first reader of a freshly written row checks its
  * transaction's commit in the commit log and sets the row's hint bits, dirtying the page; left
  * alone, the first verification pass (or the new version's first queries) would pay for that, and
  * autovacuum would come by later anyway for the inserted rows (or, in place, for the updated
  * rows' dead versions). Done here, right after the last batch, the pages are still in the cache,
  * the visibility map is set (index-only scans for the new version), dead row versions of an
- * in-place backfill are reclaimed, and the planner has statistics for the new table before
- * anything queries it.
+ * in-place backfill are reclaimed, and the planner knows the new table's size (pg_class). Its
+ * column statistics are left to autovacuum's ANALYZE: sampling them cost more than twice the
+ * VACUUM itself on the benchmark's table (0.10 to 0.16 s against 0.04 to 0.05 s at 1 M rows).
  *
  * <p>{@code TRUNCATE false}: giving empty pages at the end back to the file system would take an
  * ACCESS EXCLUSIVE lock, on a standby too (where it blocks reads while it replays); autovacuum
@@ -74,7 +75,7 @@ final class TargetVacuum {
             watchClient(s);
             for (String table : tables(plan)) {
                 try {
-                    s.execute("VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false) " + table);
+                    s.execute("VACUUM (SKIP_LOCKED, TRUNCATE false) " + table);
                 } catch (SQLException e) {
                     if (!SKIPPABLE.contains(e.getSQLState())) {
                         throw e;

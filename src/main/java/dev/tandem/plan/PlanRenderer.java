@@ -83,8 +83,8 @@ public final class PlanRenderer {
                         + "once the transactions open at that moment have ended");
             }
         }
-        notes.add("after the last batch: VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false) " + s.targetTable() + " (hint bits, visibility map "
-                + "and statistics ready for the first readers; skipped when another VACUUM holds the table)");
+        notes.add("after the last batch: VACUUM (SKIP_LOCKED, TRUNCATE false) " + s.targetTable() + " (hint bits, visibility map "
+                + "and the table's size ready for the first readers; skipped when another VACUUM holds the table)");
         if (!s.lookups().isEmpty()) {
             notes.add("reads " + s.lookups().stream().map(CompiledSync.Lookup::table).collect(java.util.stream.Collectors
                     .joining(", ")) + " as of each batch's snapshot; a change committed meanwhile is re-derived by its "

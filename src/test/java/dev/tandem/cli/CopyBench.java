@@ -104,7 +104,7 @@ final class CopyBench {
         row("Tandem backfill, 2 workers (shards 0, 1 of 2)", parallel);
         row("single INSERT ... SELECT (run 2)", single2);
         out.printf(Locale.ROOT, "   backfill, 1 worker: %,d batches, last batch %,d pages (auto-sized, 200 ms target); "
-                        + "of its time, the closing VACUUM (ANALYZE) of the target %.2f s%n",
+                        + "of its time, the closing VACUUM of the target %.2f s%n",
                 listener.batches.get(), listener.lastBatchSize.get(), listener.vacuumNanos.get() / 1e9);
         batchTimes(backfillPlan);
         ratios(single1.nanos <= single2.nanos ? single1 : single2, backfill, parallel, listener.vacuumNanos.get());
