@@ -30,6 +30,8 @@ import java.util.stream.Stream;
 
 import static dev.tandem.testing.AppSessions.column;
 import static dev.tandem.testing.AppSessions.exec;
+import static dev.tandem.testing.AppSessions.waiting;
+import static dev.tandem.testing.AppSessions.waitingOnAdvisory;
 import static dev.tandem.testing.AppSessions.writeAsync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -158,7 +160,7 @@ class BackfillRaceTest {
                     try (Connection holder = s.db.connect("gate-holder")) {
                         exec(holder, "SELECT pg_advisory_lock(" + GATE_LOCK + ")");
                         Backfill b = Backfill.start(s, Map.of(), batchRows);
-                        soon().until(() -> waitingOnAdvisory(s.db));
+                        soon().until(() -> waitingOnAdvisory(s.db, GATE_LOCK));
                         CompletableFuture<Void> w = writeAsync(app, sql);
                         soon().until(() -> w.isDone() || waiting(s.db, "app"));
                         if (w.isDone()) {
@@ -249,17 +251,6 @@ class BackfillRaceTest {
                 + "UNION ALL SELECT 'extra ' || k || ' ' || v FROM (SELECT k, v FROM dst EXCEPT SELECT k, v FROM src WHERE flag) b";
         assertThat(column(s.db, diff)).as("rows where the new storage is not f(old)").isEmpty();
         assertThat(EngineStepTest.engine(s.db).apply(s.plan, Step.BACKFILL, null, StepListener.NONE).applied()).isTrue();
-    }
-
-    /** Whether a session of that application name waits for a lock. */
-    private static boolean waiting(DatabaseTarget db, String applicationName) {
-        return Boolean.TRUE.equals(TestDatabase.query(db, "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE "
-                + "application_name LIKE '" + applicationName + "' AND wait_event_type = 'Lock')"));
-    }
-
-    private static boolean waitingOnAdvisory(DatabaseTarget db) {
-        return Boolean.TRUE.equals(TestDatabase.query(db, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-                + "AND NOT granted AND objid = " + GATE_LOCK + ")"));
     }
 
     /** Awaitility with a short poll: the cases are many and each waits several times. */

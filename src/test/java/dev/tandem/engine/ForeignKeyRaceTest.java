@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.tandem.testing.AppSessions.column;
 import static dev.tandem.testing.AppSessions.exec;
+import static dev.tandem.testing.AppSessions.waiting;
+import static dev.tandem.testing.AppSessions.waitingOnAdvisory;
 import static dev.tandem.testing.AppSessions.writeAsync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -127,7 +129,7 @@ class ForeignKeyRaceTest {
             exec(holder, "SELECT pg_advisory_lock(" + GATE_LOCK + ")");
             Backfill b = Backfill.start(s, null);
             // The batch's statement has inserted the new rows of keys 1..499 and waits at key 500.
-            soon().until(() -> b.done() || waitingOnAdvisory(s.db));
+            soon().until(() -> b.done() || waitingOnAdvisory(s.db, GATE_LOCK));
             CompletableFuture<Void> w = writeAsync(app, "UPDATE src SET v = 'renamed' WHERE k = 10");
             soon().until(() -> w.isDone() || waiting(s.db, "app"));
             exec(holder, "SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
@@ -194,17 +196,6 @@ class ForeignKeyRaceTest {
     private static void assertConverged(Setup s) throws Exception {
         assertThat(column(s.db, diff())).as("rows where the new table is not f(old)").isEmpty();
         assertThat(EngineStepTest.engine(s.db).apply(s.plan, Step.BACKFILL, null, StepListener.NONE).applied()).isTrue();
-    }
-
-    /** Whether a session of that application name waits for a lock. */
-    private static boolean waiting(DatabaseTarget db, String applicationName) {
-        return Boolean.TRUE.equals(TestDatabase.query(db, "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE "
-                + "application_name LIKE '" + applicationName + "' AND wait_event_type = 'Lock')"));
-    }
-
-    private static boolean waitingOnAdvisory(DatabaseTarget db) {
-        return Boolean.TRUE.equals(TestDatabase.query(db, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-                + "AND NOT granted AND objid = " + GATE_LOCK + ")"));
     }
 
     private static org.awaitility.core.ConditionFactory soon() {

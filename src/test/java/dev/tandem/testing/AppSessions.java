@@ -42,4 +42,16 @@ public final class AppSessions {
         }
         return out;
     }
+
+    /** Whether a session of that application name (a LIKE pattern) waits for a lock. */
+    public static boolean waiting(DatabaseTarget db, String applicationName) {
+        return Boolean.TRUE.equals(TestDatabase.query(db, "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE "
+                + "application_name LIKE '" + applicationName + "' AND wait_event_type = 'Lock')"));
+    }
+
+    /** Whether a session waits for the advisory lock with that object id. */
+    public static boolean waitingOnAdvisory(DatabaseTarget db, long objid) {
+        return Boolean.TRUE.equals(TestDatabase.query(db, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                + "AND NOT granted AND objid = " + objid + ")"));
+    }
 }
