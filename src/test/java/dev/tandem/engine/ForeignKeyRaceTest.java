@@ -143,6 +143,34 @@ class ForeignKeyRaceTest {
                 .as("a source row the backfill copied is not rewritten").isEqualTo(untouchedBefore);
     }
 
+    /**
+     * With a reverse mapping both versions write a row's two sides, locking them in opposite orders: the old
+     * version holds the old row and its trigger waits for the new row, which the new version holds while its
+     * reverse trigger waits for the old row. PostgreSQL aborts one of the two as a deadlock; the other commits
+     * and both sides hold its value (nothing of the aborted write is left on either side).
+     */
+    @Test
+    void crossedWritesOfBothSidesDeadlockAndLeaveTheSurvivorsValueOnBoth() throws Exception {
+        Setup s = setup("fk_crossed", true, false);
+        Backfill.start(s, null).join();
+        try (Connection oldVersion = app(s); Connection newVersion = s.db.connect("app-new")) {
+            newVersion.setAutoCommit(false); // the database's deadlock_timeout (60 s): the old version's write detects it
+            exec(oldVersion, "SELECT 1 FROM src WHERE k = 10 FOR UPDATE");
+            CompletableFuture<Void> fromNew = writeAsync(newVersion, "UPDATE dst SET v = 'by new' WHERE k = 10");
+            soon().until(() -> fromNew.isDone() || waiting(s.db, "app-new"));
+            assertThat(fromNew).as("the new version's reverse trigger waits for the old row").isNotDone();
+            SQLException aborted = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                    () -> exec(oldVersion, "UPDATE src SET v = 'by old' WHERE k = 10"));
+            assertThat(aborted.getSQLState()).as(aborted.getMessage()).isEqualTo("40P01");
+            oldVersion.rollback();
+            fromNew.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            newVersion.commit();
+        }
+        assertConverged(s);
+        assertThat(column(s.db, "SELECT s.v || ' ' || d.v FROM src s JOIN dst d USING (k) WHERE k = 10"))
+                .containsExactly("by new by new");
+    }
+
     // ------------------------------------------------------------------ setup and checks
 
     private record Setup(DatabaseTarget db, MigrationPlan plan) {
