@@ -23,10 +23,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * concurrent writes, and no transaction stays open for the whole pass (which would hold back
  * VACUUM).
  *
- * <p>Workers compare a pass's chunks at once, each on its own connection: worker w of n takes every
+ * <p>Workers compare a pass's chunks at once, each on its own connection: worker w of n owns every
  * n-th chunk. {@link #run} starts them as threads of this process; a Job's pod runs one with
- * {@link #runWorker}. Each chunk's result and checkpoint commit together ({@link VerifyRecords}), so
- * an interrupted pass resumes where it stopped. The worker that finds every chunk compared runs the
+ * {@link #runWorker}. A worker holds a session lock on the chunk it compares; one that has compared
+ * its own chunks helps the workers still running, taking their last chunks first, so that the
+ * workers finish together however unevenly the chunks' rows or the machine's cores are shared out.
+ * A worker that has not started (or has died) keeps its chunks for itself: a Job's pod restarted
+ * resumes them. Each chunk's result and checkpoint commit together ({@link VerifyRecords}), so an
+ * interrupted pass resumes where it stopped. The worker that finds every chunk compared runs the
  * user's checks, read-only, and ends the pass. A pass that does not pass withdraws a committed
  * Verify step, unless the migration has cut over.
  */
@@ -87,12 +91,16 @@ public final class Verifier {
             }
         };
         AtomicReference<Exception> failure = new AtomicReference<>();
+        AtomicReference<VerifyState> ended = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             int worker = w;
             Thread t = new Thread(() -> {
                 try {
-                    runWorker(plan, pass, retryToken, worker, workers, serialized);
+                    VerifyState left = runWorker(plan, pass, retryToken, worker, workers, serialized);
+                    if (!left.running()) {
+                        ended.compareAndSet(null, left);
+                    }
                 } catch (EngineException | RuntimeException e) {
                     failure.compareAndSet(null, e);
                 }
@@ -107,7 +115,8 @@ public final class Verifier {
         if (failure.get() instanceof RuntimeException e) {
             throw e;
         }
-        return state(plan);
+        // The worker that ended the pass read its state last; another connection is needed only when none did.
+        return ended.get() != null ? ended.get() : state(plan);
     }
 
     private static void join(List<Thread> threads) throws EngineException {
@@ -137,6 +146,8 @@ public final class Verifier {
             if (!records.begin(c, plan, pass, retryToken == null ? "" : retryToken, settings.runner())) {
                 return state(c, plan.key(), ledger);
             }
+            // Held while this worker runs: the others help it only then (a session lock, gone with the connection).
+            ledger.trySessionLock(c, ChunkClaims.presence(plan, pass, worker, workers));
             for (CompiledSync entry : plan.sync()) {
                 verifyEntry(c, plan, pass, entry, worker, workers, listener);
             }
@@ -158,16 +169,39 @@ public final class Verifier {
                 Catalog.columnTypes(c, entry.source(), entry.sourceKey(), entry.name()));
         VerifyChunks.prepare(c, ledger, plan, pass, q, tuning.chunkSize(), workers);
         ChunkComparison compare = new ChunkComparison(c, q, settings, tuning.chunkSize(), tuning.maxRecordedMismatches());
+        ChunkClaims claims = new ChunkClaims(c, ledger, plan, pass, entry, worker, workers);
         int after = -1;
         VerifyChunks.Bounds chunk;
         while ((chunk = VerifyChunks.next(c, ledger, plan, pass, entry, worker, workers, after)) != null) {
+            after = chunk.chunk();
+            if (claims.claim(chunk.chunk())) {
+                compareHeld(c, plan, pass, entry, q, compare, claims, chunk, listener);
+            }
+        }
+        while ((chunk = claims.claimToHelp()) != null) {
+            compareHeld(c, plan, pass, entry, q, compare, claims, chunk, listener);
+        }
+    }
+
+    /** Compares and records a chunk this worker holds, and lets it go. */
+    private void compareHeld(Connection c, MigrationPlan plan, int pass, CompiledSync entry, VerifySql q,
+                             ChunkComparison compare, ChunkClaims claims, VerifyChunks.Bounds chunk, Listener listener)
+            throws SQLException, EngineException {
+        try {
             ChunkResult result = q.aligned() ? compare.range(chunk.lower(), chunk.upper())
                     : compare.buckets(Catalog.estimate(c, entry));
             if (records.record(c, plan, pass, entry, chunk.chunk(), result)) {
                 listener.chunk(entry.index(), result.walked, result.mismatches.size());
             }
-            after = chunk.chunk();
+        } catch (SQLException | EngineException | RuntimeException e) {
+            try {
+                claims.release(chunk.chunk());
+            } catch (SQLException unlock) {
+                e.addSuppressed(unlock);
+            }
+            throw e;
         }
+        claims.release(chunk.chunk());
     }
 
     /**

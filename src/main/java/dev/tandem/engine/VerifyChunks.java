@@ -11,7 +11,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * How a pass cuts an entry into chunks, once, and which of them a worker compares. An aligned
@@ -20,8 +22,9 @@ import java.util.Arrays;
  * small table, so that every worker gets several), for the cost of reading about 1 % of the
  * table, whatever the key's type or distribution. The last chunk has no upper bound, so rows
  * inserted after the cut are compared too. An entry compared in hash buckets is one chunk. The chunks are rows of {@code verify_chunks}: the first worker to
- * reach an entry writes them, the others wait for its commit; worker w of n compares the chunks
- * whose number plus the entry's index is w modulo n, in key order.
+ * reach an entry writes them, the others wait for its commit; worker w of n owns the chunks whose
+ * number plus the entry's index is w modulo n and compares them in key order, and then helps the
+ * others ({@link ChunkClaims}).
  */
 final class VerifyChunks {
     /** Sampled keys per chunk (whole pages of them): chunk sizes then vary by a tenth or so. */
@@ -131,6 +134,38 @@ final class VerifyChunks {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new Bounds(rs.getInt(1), array(rs.getArray(2)), array(rs.getArray(3))) : null;
             }
+        }
+    }
+
+    /** Whether the chunk is compared. */
+    static boolean done(Connection c, Ledger ledger, MigrationPlan plan, int pass, CompiledSync entry, int chunk)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT done FROM " + ledger.table(TrackingSql.VERIFY_CHUNKS)
+                + " WHERE migration = ? AND pass = ? AND entry = ? AND chunk = ?")) {
+            ps.setInt(bindEntry(ps, 1, plan, pass, entry), chunk);
+            try (ResultSet rs = ps.executeQuery()) {
+                return !rs.next() || rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** The chunks of the entry other workers own that are not compared yet, highest first. */
+    static List<Bounds> othersLeft(Connection c, Ledger ledger, MigrationPlan plan, int pass, CompiledSync entry,
+                                   int worker, int workers) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT chunk, lower_key, upper_key FROM "
+                + ledger.table(TrackingSql.VERIFY_CHUNKS) + " WHERE migration = ? AND pass = ? AND entry = ? "
+                + "AND NOT done AND (chunk + ?) % ? <> ? ORDER BY chunk DESC")) {
+            int p = bindEntry(ps, 1, plan, pass, entry);
+            ps.setInt(p++, entry.index());
+            ps.setInt(p++, workers);
+            ps.setInt(p, worker);
+            List<Bounds> left = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    left.add(new Bounds(rs.getInt(1), array(rs.getArray(2)), array(rs.getArray(3))));
+                }
+            }
+            return left;
         }
     }
 

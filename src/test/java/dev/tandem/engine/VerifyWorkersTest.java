@@ -11,6 +11,7 @@ import dev.tandem.testing.SyncSpecs;
 import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,33 @@ class VerifyWorkersTest {
         VerifyState end = v.runWorker(plan, 1, "", 0, 2, Verifier.Listener.NONE);
         assertThat(end.running()).isFalse();
         assertThat(end.result()).isEqualTo(VerifyState.FAILED);
+        assertThat(end.rowsWalked()).isEqualTo(3_000);
+        assertThat(end.samples()).containsExactly("full-name different user_id=1234");
+    }
+
+    @Test
+    void aWorkerDoneWithItsShareHelpsARunningWorkerExceptWithTheChunkItHolds() throws Exception {
+        MigrationPlan plan = VerifierTest.usersPlan();
+        DatabaseTarget db = VerifierTest.backfilledUsers("vw_help", 3_000, plan);
+        VerifierTest.plant(db, "UPDATE users_pii SET full_name = 'drift' WHERE user_id = 1234");
+        Verifier v = verifier(db, 300, 2);
+        Ledger ledger = new Ledger(EngineSettings.defaults("test").trackingSchema());
+
+        // Worker 0 runs and compares chunk 4 (user ids 1201 to 1500): it holds its presence and that chunk.
+        try (Connection worker0 = db.connect("worker-0")) {
+            assertThat(ledger.trySessionLock(worker0, ChunkClaims.presence(plan, 1, 0, 2))).isTrue();
+            assertThat(ledger.trySessionLock(worker0, ChunkClaims.chunk(plan, 1, plan.sync().get(0), 4))).isTrue();
+
+            VerifyState helped = v.runWorker(plan, 1, "", 1, 2, Verifier.Listener.NONE);
+
+            assertThat(helped.running()).as("chunk 4 is not compared yet").isTrue();
+            assertThat(helped.rowsWalked()).as("its own chunks and worker 0's others, of 300 rows each").isEqualTo(2_700);
+            assertThat(TestDatabase.query(db, "SELECT string_agg(chunk::text, ',') FROM tandem.verify_chunks WHERE NOT done"))
+                    .isEqualTo("4");
+        }
+
+        VerifyState end = v.runWorker(plan, 1, "", 0, 2, Verifier.Listener.NONE);
+        assertThat(end.running()).isFalse();
         assertThat(end.rowsWalked()).isEqualTo(3_000);
         assertThat(end.samples()).containsExactly("full-name different user_id=1234");
     }
