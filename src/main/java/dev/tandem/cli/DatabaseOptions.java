@@ -108,7 +108,7 @@ final class DatabaseOptions {
             String loaded = ExampleLoader.load(c, dir, setupFile, size != null ? size : ExampleLoader.DEFAULT_ROWS);
             out.println(loaded.isEmpty() ? "No setup SQL found at " + setupFile + "; starting from an empty database"
                     : "Loaded " + loaded + " into the embedded database on port " + embedded.port());
-        } catch (SQLException | IOException e) {
+        } catch (SQLException | IOException | CliError e) {
             embedded.close();
             throw e;
         }

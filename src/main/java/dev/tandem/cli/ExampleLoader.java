@@ -82,22 +82,41 @@ public final class ExampleLoader {
     }
 
     /** Runs setup.sql, then generate.sql at {@code rows} when the folder has one; returns what was loaded. */
-    public static String load(Connection c, Path dir, Path setup, long rows) throws IOException, SQLException {
+    public static String load(Connection c, Path dir, Path setup, long rows) throws IOException, SQLException, CliError {
         Path setupFile = setup != null ? setup : dir.resolve(SETUP);
         StringBuilder loaded = new StringBuilder();
         try (Statement s = c.createStatement()) {
             if (Files.isRegularFile(setupFile)) {
-                s.execute(Files.readString(setupFile));
+                script(s, setupFile, Files.readString(setupFile));
                 loaded.append(setupFile.getFileName());
             }
             Path generate = dir.resolve(GENERATE);
             if (Files.isRegularFile(generate)) {
-                s.execute(generator(Files.readString(generate), rows));
+                script(s, generate, generator(Files.readString(generate), rows));
                 s.execute("ANALYZE");
                 loaded.append(loaded.length() > 0 ? " and " : "").append(GENERATE).append(" (size ").append(rows)
                         .append(')');
             }
         }
         return loaded.toString();
+    }
+
+    /** SQLSTATE 25001: a statement that cannot run inside a transaction block. */
+    private static final String ACTIVE_SQL_TRANSACTION = "25001";
+
+    /** Runs a file as one script (one transaction); an error names the file, and says what to do. */
+    private static void script(Statement s, Path file, String sql) throws CliError, SQLException {
+        try {
+            s.execute(sql);
+        } catch (SQLException e) {
+            if (e.getSQLState() == null || e.getSQLState().startsWith("08")) {
+                throw e;
+            }
+            String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+            throw CliError.input(file + ": " + message + (ACTIVE_SQL_TRANSACTION.equals(e.getSQLState())
+                    ? " (the file runs as one script, in one transaction: leave out VACUUM, CREATE INDEX CONCURRENTLY "
+                    + "and other statements that cannot run in a transaction block; ANALYZE is fine, and the backfill "
+                    + "vacuums what it writes)" : "") + "; nothing was migrated");
+        }
     }
 }

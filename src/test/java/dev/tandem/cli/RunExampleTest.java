@@ -4,6 +4,10 @@ import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
 import io.quarkus.test.junit.main.QuarkusMainTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +29,19 @@ class RunExampleTest {
         assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
         assertThat(result.getOutput()).contains("generate.sql (size " + ExampleLoader.DEFAULT_ROWS + ")")
                 .contains("Reached Expanded");
+    }
+
+    @Test
+    void aSetupFileThatCannotRunAsOneScriptIsRefusedNamingTheFileAndWhatToLeaveOut(QuarkusMainLauncher launcher,
+                                                                                 @TempDir Path dir) throws Exception {
+        Files.copy(Path.of("examples/quickstart/migration.yaml"), dir.resolve("migration.yaml"));
+        Files.writeString(dir.resolve("setup.sql"), Files.readString(Path.of("examples/quickstart/setup.sql"))
+                + "\nVACUUM users;\n");
+        LaunchResult result = launcher.launch("run", "-f", dir.resolve("migration.yaml").toString());
+        assertThat(result.exitCode()).as(result.getOutput()).isEqualTo(2);
+        assertThat(result.getErrorOutput()).contains(dir.resolve("setup.sql").toString())
+                .contains("VACUUM cannot be executed").contains("leave out VACUUM").contains("nothing was migrated");
+        assertThat(result.getOutput()).doesNotContain("Expanding");
     }
 
     @Test

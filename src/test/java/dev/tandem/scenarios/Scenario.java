@@ -38,7 +38,7 @@ public record Scenario(String name, Path dir, SchemaMigration migration, Workloa
     }
 
     /** Loads the schema and the generated data at this size into {@code db}. */
-    public void loadInto(DatabaseTarget db, long rows) throws IOException, SQLException {
+    public void loadInto(DatabaseTarget db, long rows) throws Exception {
         try (Connection c = db.connect("scenario-setup")) {
             ExampleLoader.load(c, dir, null, rows);
         }
