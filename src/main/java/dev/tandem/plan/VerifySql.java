@@ -16,9 +16,10 @@ import java.util.stream.IntStream;
  *
  * <p><b>Hashes.</b> A chunk is compared by count and the sum of 64-bit row hashes on each side. A
  * row's hash combines one hash per column by XOR, each seeded with the column's position, NULL
- * hashing to a constant of its own. Integers, uuids and strings are hashed by their type's own hash
- * function (strings under the "C" collation, byte by byte); every other type by its text form. Each
- * of these is a function of the value's text form, so two rows hash alike only when their text
+ * hashing to a constant of its own. Integers, uuids, numerics of a declared scale and strings are
+ * hashed by their type's own hash function (strings under the "C" collation, byte by byte); every
+ * other type by its text form (a numeric without a declared scale too: 1.0 and 1.00 are equal numbers
+ * with different text). Each of these is a function of the value's text form, so two rows hash alike only when their text
  * forms do: NULL and '' differ, and so do timestamps of another precision. Rows are compared by
  * their text form in the row diff.
  *
@@ -98,6 +99,9 @@ public final class VerifySql {
             hash = "hashint2extended(" + value + ", " + seed + ")";
         } else if (t.equals("uuid")) {
             hash = "uuid_hash_extended(" + value + ", " + seed + ")";
+        } else if (t.startsWith("numeric(")) {
+            // A declared scale, which both sides are cast to: equal values have equal text (1.0 and 1.00 cannot meet).
+            hash = "hash_numeric_extended(" + value + ", " + seed + ")";
         } else if (t.equals("text") || t.startsWith("character varying")) {
             hash = "hashtextextended(" + value + " COLLATE " + C_COLLATION + ", " + seed + ")";
         } else {

@@ -137,6 +137,34 @@ class VerifyWorkersTest {
     }
 
     @Test
+    void aComputedNumericOfADeclaredScaleIsComparedByValueAndEveryChangeOfItIsFound() throws Exception {
+        SchemaMigrationSpec spec = Specs.of("CREATE TABLE orders_v2 (id bigint PRIMARY KEY, total numeric(12,2), "
+                + "ratio numeric)", null, null, null);
+        spec.setSync(List.of(SyncSpecs.entry("totals", "orders", List.of("id"), null, "orders_v2", List.of("id"),
+                Map.of("id", "id", "total", "qty * price", "ratio", "price / 4"))));
+        MigrationPlan plan = Planner.plan("ns", "numeric", spec);
+        DatabaseTarget db = TestDatabase.fresh("vw_numeric");
+        TestDatabase.exec(db, "CREATE TABLE orders (id bigint PRIMARY KEY, qty int, price numeric(10,2)); "
+                + "INSERT INTO orders SELECT g, CASE WHEN g % 11 = 0 THEN NULL ELSE g % 7 END, (g % 1000) / 10.0 "
+                + "FROM generate_series(1, 3000) g; ANALYZE orders");
+        MigrationEngine engine = EngineStepTest.engine(db);
+        engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
+        new Backfiller(db, EngineSettings.defaults("test"), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
+        engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
+        VerifyState clean = verifier(db, 500, 2).run(plan, 1, "", Verifier.Listener.NONE);
+        assertThat(clean.result()).as(clean.describe()).isEqualTo(VerifyState.PASSED);
+
+        // A cent off, a NULL for a zero, a zero for a NULL, and (unconstrained numeric) 1.0 where f(old) gives 1.00.
+        VerifierTest.plant(db, "UPDATE orders_v2 SET total = total + 0.01 WHERE id = 5; "
+                + "UPDATE orders_v2 SET total = NULL WHERE id = 7; UPDATE orders_v2 SET total = 0 WHERE id = 11; "
+                + "UPDATE orders_v2 SET ratio = 1.0 WHERE id = 40");
+        assertThat(TestDatabase.query(db, "SELECT (price / 4)::text FROM orders WHERE id = 40")).isEqualTo("1.00000000000000000000");
+        VerifyState s = verifier(db, 500, 2).run(plan, 2, "", Verifier.Listener.NONE);
+        assertThat(VerifierTest.recorded(db, 2)).containsExactly("totals different id=11", "totals different id=40",
+                "totals different id=5", "totals different id=7");
+    }
+
+    @Test
     void rowsWhoseExpressionsRaiseAreErrorsByKeyAndEveryOtherRowIsCompared() throws Exception {
         SchemaMigrationSpec spec = Specs.of("CREATE TABLE payloads (event_id bigint PRIMARY KEY, body jsonb)", null, null, null);
         spec.setSync(List.of(SyncSpecs.entry("payload", "events", List.of("id"), null, "payloads", List.of("event_id"),
