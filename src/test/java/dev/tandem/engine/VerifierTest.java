@@ -58,11 +58,16 @@ class VerifierTest {
                 + "CASE WHEN g % 10 = 0 THEN NULL ELSE 'name ' || g END, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END, "
                 + "'2024-01-01'::timestamptz + g * interval '1.234567 second' FROM generate_series(1, " + rows + ") g; "
                 + "ANALYZE users");
+        expandAndBackfill(db, plan);
+        return db;
+    }
+
+    /** Expands the plan, backfills every entry and commits Backfilled. */
+    static void expandAndBackfill(DatabaseTarget db, MigrationPlan plan) throws Exception {
         MigrationEngine engine = EngineStepTest.engine(db);
         engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
         new Backfiller(db, EngineSettings.defaults("test"), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
         engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
-        return db;
     }
 
     /** Runs SQL with the sync triggers off, as a bug or a manual fix outside the migration would. */
@@ -146,10 +151,7 @@ class VerifierTest {
                 + "CREATE TABLE s3_destinations (id int PRIMARY KEY, namespace_id int, name text, bucket text, UNIQUE (namespace_id, name)); "
                 + "INSERT INTO http_destinations SELECT g, g % 50, 'h' || g, 'https://x/' || g FROM generate_series(1, 3000) g; "
                 + "INSERT INTO s3_destinations SELECT g, g % 50, 's' || g, 'b' || g FROM generate_series(1, 3000) g; ANALYZE");
-        MigrationEngine engine = EngineStepTest.engine(db);
-        engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
-        new Backfiller(db, EngineSettings.defaults("test"), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
-        engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
+        expandAndBackfill(db, plan);
         assertThat(verifier(db, 500).run(plan, 1, "", Verifier.Listener.NONE).result()).isEqualTo(VerifyState.PASSED);
 
         plant(db, "INSERT INTO breeds (name) VALUES ('unused')");                      // Keep: an extra is fine

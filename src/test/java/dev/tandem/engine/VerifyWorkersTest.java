@@ -29,6 +29,13 @@ class VerifyWorkersTest {
                 VerifyTuning.defaults().withChunkSize(chunk).withParallelism(workers));
     }
 
+    /** 3,000 users backfilled, user 1234's name drifted in the new table. */
+    private static DatabaseTarget drifted(String name, MigrationPlan plan) throws Exception {
+        DatabaseTarget db = VerifierTest.backfilledUsers(name, 3_000, plan);
+        VerifierTest.plant(db, "UPDATE users_pii SET full_name = 'drift' WHERE user_id = 1234");
+        return db;
+    }
+
     @Test
     void threeWorkersFindEveryPlantedDivergenceWithItsKey() throws Exception {
         MigrationPlan plan = VerifierTest.usersPlan();
@@ -55,8 +62,7 @@ class VerifyWorkersTest {
     @Test
     void eachWorkerOfAnIndexedJobComparesItsShareAndTheLastOneEndsThePass() throws Exception {
         MigrationPlan plan = VerifierTest.usersPlan();
-        DatabaseTarget db = VerifierTest.backfilledUsers("vw_indexed", 3_000, plan);
-        VerifierTest.plant(db, "UPDATE users_pii SET full_name = 'drift' WHERE user_id = 1234");
+        DatabaseTarget db = drifted("vw_indexed", plan);
         Verifier v = verifier(db, 300, 2);
 
         VerifyState afterFirst = v.runWorker(plan, 1, "", 1, 2, Verifier.Listener.NONE);
@@ -77,8 +83,7 @@ class VerifyWorkersTest {
     @Test
     void aWorkerDoneWithItsShareHelpsARunningWorkerExceptWithTheChunkItHolds() throws Exception {
         MigrationPlan plan = VerifierTest.usersPlan();
-        DatabaseTarget db = VerifierTest.backfilledUsers("vw_help", 3_000, plan);
-        VerifierTest.plant(db, "UPDATE users_pii SET full_name = 'drift' WHERE user_id = 1234");
+        DatabaseTarget db = drifted("vw_help", plan);
         Verifier v = verifier(db, 300, 2);
         Ledger ledger = new Ledger(EngineSettings.defaults("test").trackingSchema());
 
@@ -114,10 +119,7 @@ class VerifyWorkersTest {
                 + "PRIMARY KEY (tenant, n)); INSERT INTO items SELECT t, g, md5(t || g)::uuid, (g % 300)::smallint, "
                 + "CASE WHEN g % 7 = 0 THEN NULL ELSE 'l' || g END FROM unnest(ARRAY['alpha', 'beta', 'gamma']) t, "
                 + "generate_series(1, 40000) g ORDER BY md5(t || g); ANALYZE items");
-        MigrationEngine engine = EngineStepTest.engine(db);
-        engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
-        new Backfiller(db, EngineSettings.defaults("test"), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
-        engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
+        VerifierTest.expandAndBackfill(db, plan);
 
         // 15,000 rows per chunk is more than a sample keeps per chunk: the bounds come from a sample of the pages.
         VerifyState clean = verifier(db, 15_000, 2).run(plan, 1, "", Verifier.Listener.NONE);
@@ -147,10 +149,7 @@ class VerifyWorkersTest {
         TestDatabase.exec(db, "CREATE TABLE orders (id bigint PRIMARY KEY, qty int, price numeric(10,2)); "
                 + "INSERT INTO orders SELECT g, CASE WHEN g % 11 = 0 THEN NULL ELSE g % 7 END, (g % 1000) / 10.0 "
                 + "FROM generate_series(1, 3000) g; ANALYZE orders");
-        MigrationEngine engine = EngineStepTest.engine(db);
-        engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
-        new Backfiller(db, EngineSettings.defaults("test"), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
-        engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
+        VerifierTest.expandAndBackfill(db, plan);
         VerifyState clean = verifier(db, 500, 2).run(plan, 1, "", Verifier.Listener.NONE);
         assertThat(clean.result()).as(clean.describe()).isEqualTo(VerifyState.PASSED);
 
@@ -173,10 +172,7 @@ class VerifyWorkersTest {
         DatabaseTarget db = TestDatabase.fresh("vw_errors");
         TestDatabase.exec(db, "CREATE TABLE events (id bigint PRIMARY KEY, data text); INSERT INTO events "
                 + "SELECT g, '{\"n\": ' || g || '}' FROM generate_series(1, 3000) g; ANALYZE events");
-        MigrationEngine engine = EngineStepTest.engine(db);
-        engine.apply(plan, Step.EXPAND, null, StepListener.NONE);
-        new Backfiller(db, EngineSettings.defaults("test"), BackfillTuning.defaults()).run(plan, 0, 1, Backfiller.Listener.NONE);
-        engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
+        VerifierTest.expandAndBackfill(db, plan);
         VerifierTest.plant(db, "UPDATE events SET data = 'not json' WHERE id IN (17, 2500); "
                 + "UPDATE payloads SET body = '{}' WHERE event_id = 1800");
 
