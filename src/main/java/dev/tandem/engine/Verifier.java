@@ -147,6 +147,7 @@ public final class Verifier {
                 return state(c, plan.key(), ledger);
             }
             // Held while this worker runs: the others help it only then (a session lock, gone with the connection).
+            // Not taken when a helper is checking it at that instant: this worker is then not helped, nothing else.
             ledger.trySessionLock(c, ChunkClaims.presence(plan, pass, worker, workers));
             for (CompiledSync entry : plan.sync()) {
                 verifyEntry(c, plan, pass, entry, worker, workers, listener);
