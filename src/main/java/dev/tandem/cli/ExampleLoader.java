@@ -1,5 +1,7 @@
 package dev.tandem.cli;
 
+import dev.tandem.engine.Errors;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,8 +114,7 @@ public final class ExampleLoader {
             if (e.getSQLState() == null || e.getSQLState().startsWith("08")) {
                 throw e;
             }
-            String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-            throw CliError.input(file + ": " + message + (ACTIVE_SQL_TRANSACTION.equals(e.getSQLState())
+            throw CliError.input(file + ": " + Errors.oneLine(e) + (ACTIVE_SQL_TRANSACTION.equals(e.getSQLState())
                     ? " (the file runs as one script, in one transaction: leave out VACUUM, CREATE INDEX CONCURRENTLY "
                     + "and other statements that cannot run in a transaction block; ANALYZE is fine, and the backfill "
                     + "vacuums what it writes)" : "") + "; nothing was migrated");

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /** Database errors as the engine reports them: a reason from the closed set, a message a person can act on. */
-final class Errors {
+public final class Errors {
     private final DatabaseTarget target;
 
     Errors(DatabaseTarget target) {
@@ -51,8 +51,8 @@ final class Errors {
                 + (state == null ? "" : " (SQLSTATE " + state + ")"), e);
     }
 
-    /** The server's message, detail, hint and position on one line. */
-    static String oneLine(SQLException e) {
+    /** The server's message, detail, hint and position on one line (not redacted: callers redact). */
+    public static String oneLine(SQLException e) {
         return oneLine(e, 0);
     }
 

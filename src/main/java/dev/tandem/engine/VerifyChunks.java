@@ -132,9 +132,14 @@ final class VerifyChunks {
             ps.setInt(p++, workers);
             ps.setInt(p, worker);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Bounds(rs.getInt(1), array(rs.getArray(2)), array(rs.getArray(3))) : null;
+                return rs.next() ? bounds(rs) : null;
             }
         }
+    }
+
+    /** A chunk from a row of (chunk, lower_key, upper_key). */
+    private static Bounds bounds(ResultSet rs) throws SQLException {
+        return new Bounds(rs.getInt(1), array(rs.getArray(2)), array(rs.getArray(3)));
     }
 
     /** Whether the chunk is compared. */
@@ -162,7 +167,7 @@ final class VerifyChunks {
             List<Bounds> left = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    left.add(new Bounds(rs.getInt(1), array(rs.getArray(2)), array(rs.getArray(3))));
+                    left.add(bounds(rs));
                 }
             }
             return left;
