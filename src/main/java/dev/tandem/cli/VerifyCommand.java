@@ -60,6 +60,11 @@ public class VerifyCommand implements Callable<Integer> {
             description = "Workers comparing the pass's chunks at once, 1 to 64 (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Option(names = "--whole-table-rows", defaultValue = "" + VerifyTuning.DEFAULT_WHOLE_TABLE_ROWS,
+            description = "An entry whose old table is estimated at no more rows is first compared whole, in one "
+                    + "snapshot; 0 to 1000000000, 0 for chunk by chunk (default: ${DEFAULT-VALUE}).")
+    long wholeTableRows;
+
     @Option(names = "--worker", description = "Run only this worker (default: JOB_COMPLETION_INDEX in an Indexed Job; "
             + "without it every worker runs in this process).")
     Integer worker;
@@ -88,6 +93,10 @@ public class VerifyCommand implements Callable<Integer> {
         if (maxRecorded < 0 || maxRecorded > SpecValidator.MAX_RECORDED_MISMATCHES) {
             return "--max-recorded-mismatches: " + maxRecorded + " is out of range; give a number from 0 to "
                     + SpecValidator.MAX_RECORDED_MISMATCHES;
+        }
+        if (wholeTableRows < 0 || wholeTableRows > SpecValidator.MAX_WHOLE_TABLE_ROWS) {
+            return "--whole-table-rows: " + wholeTableRows + " is out of range; give old rows up to which an entry is "
+                    + "first compared whole, from 0 (chunk by chunk) to " + SpecValidator.MAX_WHOLE_TABLE_ROWS;
         }
         String index = env.get("JOB_COMPLETION_INDEX");
         if (worker == null && index != null && !index.matches("[0-9]{1,2}")) {
@@ -119,7 +128,7 @@ public class VerifyCommand implements Callable<Integer> {
         EngineSettings settings = EngineSettings.defaults("verify").withTrackingSchema(inputs.trackingSchema)
                 .withTimeouts(Duration.ofSeconds(2), statementTimeout);
         Integer index = worker(env);
-        VerifyTuning tuning = new VerifyTuning(1, null, chunkSize, maxRecorded, workers);
+        VerifyTuning tuning = new VerifyTuning(1, null, chunkSize, maxRecorded, workers, wholeTableRows);
         out.println("verification pass " + pass + " of " + plan.key() + " (plan " + plan.hash() + "), "
                 + (index == null ? workers + (workers == 1 ? " worker" : " workers") : "worker " + index + " of " + workers)
                 + ", database " + db.server());

@@ -39,6 +39,11 @@ final class ChunkClaims {
         return plan.key() + "#verify-worker#" + pass + "#" + worker + "/" + workers;
     }
 
+    /** The lock a worker holds while it compares the entry whole or cuts its chunks. */
+    static String entry(MigrationPlan plan, int pass, CompiledSync entry) {
+        return plan.key() + "#verify-entry#" + pass + "#" + entry.index();
+    }
+
     /** The lock a worker holds while it compares the chunk. */
     static String chunk(MigrationPlan plan, int pass, CompiledSync entry, int chunk) {
         return plan.key() + "#verify-chunk#" + pass + "#" + entry.index() + "#" + chunk;

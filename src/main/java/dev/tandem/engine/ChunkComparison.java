@@ -82,6 +82,34 @@ final class ChunkComparison {
     }
 
     /**
+     * An aligned entry's whole tables in one snapshot, by their hashes alone, in the planner's own plan
+     * (sequential scans). Returns the counts when both sides agree; null when they differ, when an
+     * expression raises for a row or when the statement ran out of time: the entry's chunks then find
+     * the rows.
+     */
+    ChunkResult whole() throws SQLException {
+        try {
+            return inSnapshot(c, statementTimeout, Plans.FREE, () -> {
+                try (PreparedStatement ps = c.prepareStatement(q.wholeHashes()); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(2) != rs.getLong(4) || !Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5))) {
+                        return null;
+                    }
+                    ChunkResult whole = new ChunkResult(maxRecorded);
+                    whole.walked = rs.getLong(1);
+                    whole.checked = rs.getLong(2);
+                    return whole;
+                }
+            });
+        } catch (SQLException e) {
+            if (Sql.isRowError(e.getSQLState()) || Sql.QUERY_CANCELED.equals(e.getSQLState())) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /**
      * The old rows in (lower, upper] (null: unbounded) against their new rows, in one snapshot. When
      * an expression raises for a row, the chunk is compared again in a new snapshot, halved around
      * that row (the clean case pays for no savepoint).

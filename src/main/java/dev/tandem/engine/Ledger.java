@@ -228,6 +228,15 @@ final class Ledger {
         }
     }
 
+    /** Session-level lock, waiting for it. */
+    void sessionLock(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
+            ps.setInt(1, LOCK_CLASS);
+            ps.setString(2, key);
+            ps.execute();
+        }
+    }
+
     void sessionUnlock(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?, hashtext(?))")) {
             ps.setInt(1, LOCK_CLASS);

@@ -15,13 +15,17 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Proves that the new storage holds f(old), pass by pass. For each sync entry the pass is cut into
- * chunks ({@link VerifyChunks}); each chunk is compared in one REPEATABLE READ, READ ONLY
- * transaction, old and new side in the same snapshot ({@link ChunkComparison}, SQL from
- * {@link VerifySql}). The sync triggers write both storages in the writer's own transaction, so
- * every committed snapshot has new == f(old): a snapshot per chunk gives no false alarm under
- * concurrent writes, and no transaction stays open for the whole pass (which would hold back
- * VACUUM).
+ * Proves that the new storage holds f(old), pass by pass. Each comparison runs in one REPEATABLE
+ * READ, READ ONLY transaction, old and new side in the same snapshot ({@link ChunkComparison}, SQL
+ * from {@link VerifySql}). The sync triggers write both storages in the writer's own transaction,
+ * so every committed snapshot has new == f(old): no false alarm under concurrent writes.
+ *
+ * <p>An entry keyed by its old key whose old table is small enough (tuning.wholeTableRows) is
+ * first compared whole: both tables hashed in one snapshot by sequential scans, a third of the
+ * cost of walking their key indexes. When both sides agree, that is the entry's one chunk. Else
+ * (and above the limit) the pass cuts the entry into chunks ({@link VerifyChunks}) compared each in
+ * a snapshot of its own, which finds the rows, and no transaction stays open longer than a chunk
+ * (which would hold back VACUUM).
  *
  * <p>Workers compare a pass's chunks at once, each on its own connection: worker w of n owns every
  * n-th chunk. {@link #run} starts them as threads of this process; a Job's pod runs one with
@@ -149,8 +153,10 @@ public final class Verifier {
             // Held while this worker runs: the others help it only then (a session lock, gone with the connection).
             // Not taken when a helper is checking it at that instant: this worker is then not helped, nothing else.
             ledger.trySessionLock(c, ChunkClaims.presence(plan, pass, worker, workers));
-            for (CompiledSync entry : plan.sync()) {
-                verifyEntry(c, plan, pass, entry, worker, workers, listener);
+            // Each worker starts at an entry of its own: entries compared whole are then compared at once.
+            List<CompiledSync> entries = plan.sync();
+            for (int i = 0; i < entries.size(); i++) {
+                verifyEntry(c, plan, pass, entries.get((worker + i) % entries.size()), worker, workers, listener);
             }
             if (VerifyChunks.complete(c, ledger, plan, pass)) {
                 end(c, plan, pass);
@@ -168,8 +174,8 @@ public final class Verifier {
                              Listener listener) throws SQLException, EngineException {
         VerifySql q = new VerifySql(entry, Catalog.columnTypes(c, entry.target(), VerifySql.compared(entry), entry.name()),
                 Catalog.columnTypes(c, entry.source(), entry.sourceKey(), entry.name()));
-        VerifyChunks.prepare(c, ledger, plan, pass, q, tuning.chunkSize(), workers);
         ChunkComparison compare = new ChunkComparison(c, q, settings, tuning.chunkSize(), tuning.maxRecordedMismatches());
+        setUp(c, plan, pass, q, compare, workers, listener);
         ChunkClaims claims = new ChunkClaims(c, ledger, plan, pass, entry, worker, workers);
         int after = -1;
         VerifyChunks.Bounds chunk;
@@ -181,6 +187,33 @@ public final class Verifier {
         }
         while ((chunk = claims.claimToHelp()) != null) {
             compareHeld(c, plan, pass, entry, q, compare, claims, chunk, listener);
+        }
+    }
+
+    /**
+     * Compares the entry whole when the pass has not touched it yet and it is small enough
+     * (tuning.wholeTableRows): when both sides agree, it is done. Else cuts it into chunks (once per
+     * pass). Under the entry's lock: the other workers wait for the answer.
+     */
+    private void setUp(Connection c, MigrationPlan plan, int pass, VerifySql q, ChunkComparison compare, int workers,
+                       Listener listener) throws SQLException, EngineException {
+        CompiledSync entry = q.entry();
+        String lock = ChunkClaims.entry(plan, pass, entry);
+        ledger.sessionLock(c, lock);
+        try {
+            if (q.aligned() && tuning.wholeTableRows() > 0 && VerifyChunks.untouched(c, ledger, plan, pass, entry)
+                    && Catalog.estimate(c, entry) <= tuning.wholeTableRows()) {
+                ChunkResult whole = compare.whole();
+                if (whole != null) {
+                    if (records.recordWhole(c, plan, pass, entry, whole)) {
+                        listener.chunk(entry.index(), whole.walked, 0);
+                    }
+                    return;
+                }
+            }
+            VerifyChunks.prepare(c, ledger, plan, pass, q, tuning.chunkSize(), workers);
+        } finally {
+            ledger.sessionUnlock(c, lock);
         }
     }
 

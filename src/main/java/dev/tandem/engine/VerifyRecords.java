@@ -100,10 +100,7 @@ final class VerifyRecords {
     boolean record(Connection c, MigrationPlan plan, int pass, CompiledSync entry, int chunkNo, ChunkResult chunk)
             throws SQLException, EngineException {
         return Transactions.inTransaction(c, () -> {
-            if (cutOver(c, plan.key())) {
-                throw new EngineException(Reason.StepOutOfOrder, plan.key()
-                        + " cut over while verification pass " + pass + " ran; the pass stops");
-            }
+            stopIfCutOver(c, plan, pass);
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_CHUNKS)
                     + " SET done = true, rows_walked = ?, done_at = now() WHERE migration = ? AND pass = ? AND entry = ? "
                     + "AND chunk = ? AND NOT done")) {
@@ -135,6 +132,48 @@ final class VerifyRecords {
             }
             return true;
         });
+    }
+
+    /**
+     * Commits an entry compared whole and found equal: its counts, as one chunk, and no chunk left to
+     * cut; false when the pass had touched the entry already.
+     */
+    boolean recordWhole(Connection c, MigrationPlan plan, int pass, CompiledSync entry, ChunkResult whole)
+            throws SQLException, EngineException {
+        return Transactions.inTransaction(c, () -> {
+            stopIfCutOver(c, plan, pass);
+            String progress = ledger.table(TrackingSql.VERIFY_PROGRESS);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + progress + " (migration, pass, entry) "
+                    + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+                VerifyChunks.bindEntry(ps, 1, plan, pass, entry);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + progress + " SET chunks_planned = 1, "
+                    + "rows_walked = rows_walked + ?, rows_checked = rows_checked + ?, chunks = chunks + 1, "
+                    + "updated_at = now() WHERE migration = ? AND pass = ? AND entry = ? AND chunks_planned IS NULL "
+                    + "AND NOT done AND last_key IS NULL")) {
+                ps.setLong(1, whole.walked);
+                ps.setLong(2, whole.checked);
+                VerifyChunks.bindEntry(ps, 3, plan, pass, entry);
+                if (ps.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PASSES)
+                    + " SET updated_at = now() WHERE migration = ? AND pass = ?")) {
+                ps.setString(1, plan.key());
+                ps.setInt(2, pass);
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    private void stopIfCutOver(Connection c, MigrationPlan plan, int pass) throws SQLException, EngineException {
+        if (cutOver(c, plan.key())) {
+            throw new EngineException(Reason.StepOutOfOrder, plan.key()
+                    + " cut over while verification pass " + pass + " ran; the pass stops");
+        }
     }
 
     /** Inserts as many of the chunk's mismatches as the pass has room for (the pass row is locked meanwhile). */

@@ -103,6 +103,8 @@ public final class SpecValidator {
     public static final int MIN_CHUNK_SIZE = 100;
     public static final int MAX_CHUNK_SIZE = 1_000_000;
     public static final int MAX_RECORDED_MISMATCHES = 100_000;
+    /** Largest verify.wholeTableRows: above, one snapshot would last minutes. */
+    public static final int MAX_WHOLE_TABLE_ROWS = 1_000_000_000;
 
     private static void validateBackfill(List<String> errors, BackfillSpec backfill) {
         String size = backfill.getBatchSize();
@@ -134,6 +136,8 @@ public final class SpecValidator {
                 "rows per chunk, e.g. 200000");
         checkRange(errors, "spec.verify.parallelism", verify.getParallelism(), 1, MAX_PARALLELISM,
                 "workers comparing chunks at once");
+        checkRange(errors, "spec.verify.wholeTableRows", verify.getWholeTableRows(), 0, MAX_WHOLE_TABLE_ROWS,
+                "old rows up to which an entry is first compared whole, 0 for chunk by chunk");
         checkRange(errors, "spec.verify.maxRecordedMismatches", verify.getMaxRecordedMismatches(), 0,
                 MAX_RECORDED_MISMATCHES, "mismatches recorded per pass");
         List<String> names = new ArrayList<>();

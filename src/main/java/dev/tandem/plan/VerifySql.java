@@ -23,8 +23,9 @@ import java.util.stream.IntStream;
  * forms do: NULL and '' differ, and so do timestamps of another precision. Rows are compared by
  * their text form in the row diff.
  *
- * <p><b>Chunks.</b> Aligned entries (the new key is the old key) are compared in key ranges of the
- * old key, on both sides through their key indexes; the ranges are cut once per pass from a sample
+ * <p><b>Chunks.</b> Aligned entries (the new key is the old key) are compared whole first (one range
+ * holding every key, read by sequential scans), and in key ranges of the old key only when the whole
+ * differs, on both sides through their key indexes; the ranges are cut once per pass from a sample
  * of the old keys. Other entries (a new key computed from other columns, many old rows to one new
  * row) are compared in hash buckets of the new key over the whole tables.
  */
@@ -245,6 +246,15 @@ public final class VerifySql {
         return "SELECT o.walked, o.cnt, o.h, n.cnt, n.h FROM (SELECT count(*) AS walked, count(*) FILTER (WHERE " + in
                 + ") AS cnt, " + h + " FILTER (WHERE " + in + ") AS h FROM (" + oldRows(lower, upper, false) + ") r) o, "
                 + "(SELECT count(*) AS cnt, " + h + " AS h FROM (" + newRows(lower, upper) + ") r) n";
+    }
+
+    /**
+     * An aligned entry's hashes over both whole tables, the key range that holds every chunk: one row
+     * as {@link #chunkHashes}, no params. Without a range the planner reads each side by a sequential
+     * scan (with parallel workers when it likes), which costs a third of walking the key's index.
+     */
+    public String wholeHashes() {
+        return chunkHashes(false, false);
     }
 
     private String bucket(String qualifier, int buckets) {

@@ -13,19 +13,25 @@ import java.util.List;
  * @param chunkSize             source rows per chunk
  * @param maxRecordedMismatches mismatching rows recorded per pass
  * @param parallelism           workers comparing a pass's chunks at once
+ * @param wholeTableRows        an entry whose old table is estimated at no more rows is first compared whole, in
+ *                              one snapshot; 0: always chunk by chunk
  */
 public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSize, int maxRecordedMismatches,
-                           int parallelism) {
+                           int parallelism, long wholeTableRows) {
     public static final int DEFAULT_CHUNK_SIZE = 200_000;
     public static final int DEFAULT_MAX_RECORDED = 1_000;
     public static final int DEFAULT_PARALLELISM = 2;
+    /** About ten seconds of one snapshot on a small machine (two million rows a second or more). */
+    public static final long DEFAULT_WHOLE_TABLE_ROWS = 20_000_000;
 
     public VerifyTuning {
         parallelism = Math.max(1, parallelism);
+        wholeTableRows = Math.max(0, wholeTableRows);
     }
 
     public static VerifyTuning defaults() {
-        return new VerifyTuning(1, null, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RECORDED, DEFAULT_PARALLELISM);
+        return new VerifyTuning(1, null, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RECORDED, DEFAULT_PARALLELISM,
+                DEFAULT_WHOLE_TABLE_ROWS);
     }
 
     public static VerifyTuning from(VerifySpec spec) {
@@ -36,20 +42,26 @@ public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSiz
                 spec.getReverifyEvery() == null ? null : Durations.parseOr(spec.getReverifyEvery(), null),
                 spec.getChunkSize() == null ? DEFAULT_CHUNK_SIZE : Math.max(1, spec.getChunkSize()),
                 spec.getMaxRecordedMismatches() == null ? DEFAULT_MAX_RECORDED : Math.max(0, spec.getMaxRecordedMismatches()),
-                spec.getParallelism() == null ? DEFAULT_PARALLELISM : spec.getParallelism());
+                spec.getParallelism() == null ? DEFAULT_PARALLELISM : spec.getParallelism(),
+                spec.getWholeTableRows() == null ? DEFAULT_WHOLE_TABLE_ROWS : spec.getWholeTableRows());
     }
 
     public VerifyTuning withChunkSize(int rows) {
-        return new VerifyTuning(cleanPasses, reverifyEvery, rows, maxRecordedMismatches, parallelism);
+        return new VerifyTuning(cleanPasses, reverifyEvery, rows, maxRecordedMismatches, parallelism, wholeTableRows);
     }
 
     public VerifyTuning withParallelism(int workers) {
-        return new VerifyTuning(cleanPasses, reverifyEvery, chunkSize, maxRecordedMismatches, workers);
+        return new VerifyTuning(cleanPasses, reverifyEvery, chunkSize, maxRecordedMismatches, workers, wholeTableRows);
+    }
+
+    /** The same tuning with entries of up to {@code rows} old rows first compared whole (0: never). */
+    public VerifyTuning withWholeTableRows(long rows) {
+        return new VerifyTuning(cleanPasses, reverifyEvery, chunkSize, maxRecordedMismatches, parallelism, rows);
     }
 
     /** The options of {@code tandem verify} that carry this tuning. */
     public List<String> toArgs() {
         return List.of("--chunk-size=" + chunkSize, "--max-recorded-mismatches=" + maxRecordedMismatches,
-                "--workers=" + parallelism);
+                "--workers=" + parallelism, "--whole-table-rows=" + wholeTableRows);
     }
 }

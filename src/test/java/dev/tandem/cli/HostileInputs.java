@@ -261,6 +261,8 @@ public final class HostileInputs {
                 c("maxTransactionAge in days").yaml("parallelism: 1", "parallelism: 1\n    throttle: {maxTransactionAge: 30d}").mentions("spec.backfill.throttle.maxTransactionAge").plan(),
                 c("cleanPasses 0").yaml("cleanPasses: 1", "cleanPasses: 0").mentions("spec.verify.cleanPasses").plan(),
                 c("chunkSize 10").yaml("cleanPasses: 1", "cleanPasses: 1\n    chunkSize: 10").mentions("spec.verify.chunkSize").plan(),
+                c("wholeTableRows negative").yaml("cleanPasses: 1", "cleanPasses: 1\n    wholeTableRows: -1")
+                        .mentions("spec.verify.wholeTableRows", "0 for chunk by chunk").plan(),
                 c("verify parallelism 65").yaml("cleanPasses: 1", "cleanPasses: 1\n    parallelism: 65").mentions("spec.verify.parallelism", "64").plan(),
                 c("maxRecordedMismatches negative").yaml("cleanPasses: 1", "cleanPasses: 1\n    maxRecordedMismatches: -1").mentions("spec.verify.maxRecordedMismatches").plan(),
                 c("reverifyEvery below a second").yaml("cleanPasses: 1", "cleanPasses: 1\n    reverifyEvery: 500ms").mentions("spec.verify.reverifyEvery", "1s").plan(),
@@ -405,6 +407,8 @@ public final class HostileInputs {
                 c("verify worker out of range").args("verify", "--plan", "{planjson}", "--pass", "1", "--workers", "2", "--worker", "2")
                         .mentions("--worker", "0 to 1"),
                 c("verify chunk size 10").args("verify", "--plan", "{planjson}", "--pass", "1", "--chunk-size", "10").mentions("--chunk-size"),
+                c("verify whole-table rows negative").args("verify", "--plan", "{planjson}", "--pass", "1",
+                        "--whole-table-rows", "-5").mentions("--whole-table-rows", "0 (chunk by chunk)"),
                 // --- verification checks: exactly one boolean, where they cannot commit, under statement_timeout
                 c("check returning two rows").yaml("sql: SELECT count(*) = 0 FROM users_pii p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL",
                         "sql: SELECT x FROM (VALUES (true), (false)) v(x)").exit(1).mentions("no-orphans", "more than one row").never("Reached Verified").runtime(),

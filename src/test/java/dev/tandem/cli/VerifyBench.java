@@ -26,6 +26,9 @@ import java.util.stream.Collectors;
  * the new table), measured in the same run.
  */
 final class VerifyBench {
+    /** A row of the passes' table: run, workers, compared (whole or chunks of n), time, rows checked, rows/s, result. */
+    private static final String ROW = "   %-38s %7s  %-18s %8s %14s %11s   %s";
+
     private final DatabaseTarget db;
     private final EngineSettings settings;
     private final PrintWriter out;
@@ -57,36 +60,42 @@ final class VerifyBench {
         out.println();
         out.printf(Locale.ROOT, "2. Verify: f(%s) against %s, the target the 1-worker backfill filled; a CHECKPOINT precedes "
                 + "each timed run%n", entry.sourceTable(), entry.targetTable());
-        out.println("   run                                       workers  chunk size      time   rows checked      rows/s   result");
+        row("run", "workers", "compared", "time", "rows checked", "rows/s", "result");
         VerifyTuning defaults = VerifyTuning.defaults();
         Pass first = pass("first pass, right after the backfill", defaults);
         Floor floor1 = floor(entry);
         Pass later = pass("later pass (a second clean pass)", defaults);
+        // Chunk by chunk: how an entry above wholeTableRows is compared, and how one that differs finds its rows.
+        Pass chunked = null;
         for (int chunk : new int[]{VerifyTuning.DEFAULT_CHUNK_SIZE, 50_000}) {
-            for (int workers = 1; workers <= 2; workers++) {
-                if (chunk != defaults.chunkSize() || workers != defaults.parallelism()) {
-                    pass("later pass", defaults.withChunkSize(chunk).withParallelism(workers));
+            for (int workers = 2; workers >= 1; workers--) {
+                Pass p = pass("later pass, chunk by chunk", defaults.withChunkSize(chunk).withParallelism(workers)
+                        .withWholeTableRows(0));
+                if (chunked == null) {
+                    chunked = p;
                 }
             }
         }
         Floor floor2 = floor(entry);
         Floor floor = floor1.nanos() <= floor2.nanos() ? floor1 : floor2;
-        out.printf(Locale.ROOT, "   floor: hash both sides once (faster of 2 runs)  %7.2f s  (f(old) %.2f s + new %.2f s; "
-                        + "PostgreSQL's own plan, max_parallel_workers_per_gather=%s)%n", floor.nanos() / 1e9,
-                floor.oldNanos() / 1e9, floor.newNanos() / 1e9, setting("max_parallel_workers_per_gather"));
-        out.printf(Locale.ROOT, "   backfill, 1 worker (section 1)                 %7.2f s%n", backfillNanos / 1e9);
-        ratios("first pass", first, floor);
-        ratios("later pass", later, floor);
+        row("floor: hash both sides once, best of 2", "", "", seconds(floor.nanos()), "", "",
+                String.format(Locale.ROOT, "f(old) %.2f s + new %.2f s; PostgreSQL's own plan, "
+                        + "max_parallel_workers_per_gather=%s", floor.oldNanos() / 1e9, floor.newNanos() / 1e9,
+                        setting("max_parallel_workers_per_gather")));
+        row("backfill, 1 worker (section 1)", "", "", seconds(backfillNanos), "", "", "");
+        ratios("first pass (defaults)", first, floor, true);
+        ratios("later pass (defaults)", later, floor, true);
+        ratios("chunk by chunk, 2 workers", chunked, floor, false);
         out.flush();
     }
 
-    private void ratios(String label, Pass p, Floor floor) {
+    private void ratios(String label, Pass p, Floor floor, boolean target) {
         double toFloor = (double) p.nanos() / floor.nanos();
         double toBackfill = (double) p.nanos() / backfillNanos;
-        out.printf(Locale.ROOT, "   %s (defaults) / floor:    %.2f  [target <= 1.50: %s]%n", label, toFloor,
-                toFloor <= 1.5 ? "met" : "NOT met");
-        out.printf(Locale.ROOT, "   %s (defaults) / backfill: %.2f  [target <= 0.25: %s]%n", label, toBackfill,
-                toBackfill <= 0.25 ? "met" : "NOT met");
+        out.printf(Locale.ROOT, "   %-26s / floor:    %.2f%s%n", label, toFloor,
+                target ? "  [target <= 1.50: " + (toFloor <= 1.5 ? "met" : "NOT met") + "]" : "");
+        out.printf(Locale.ROOT, "   %-26s / backfill: %.2f%s%n", label, toBackfill,
+                target ? "  [target <= 0.25: " + (toBackfill <= 0.25 ? "met" : "NOT met") + "]" : "");
     }
 
     private Pass pass(String label, VerifyTuning tuning) throws SQLException, EngineException {
@@ -94,8 +103,10 @@ final class VerifyBench {
         long t0 = System.nanoTime();
         VerifyState state = new Verifier(db, settings, tuning).run(plan, ++pass, "", Verifier.Listener.NONE);
         long nanos = System.nanoTime() - t0;
-        out.printf(Locale.ROOT, "   %-42s %7d %,11d %8.2f s %,14d %,11.0f   %s%n", label, tuning.parallelism(),
-                tuning.chunkSize(), nanos / 1e9, state.rowsChecked(), state.rowsChecked() / (nanos / 1e9), state.result());
+        String in = state.chunksDone() == 1 ? "whole" : String.format(Locale.ROOT, "chunks of %,d", tuning.chunkSize());
+        row(label, tuning.parallelism(), in, seconds(nanos),
+                String.format(Locale.ROOT, "%,d", state.rowsChecked()),
+                String.format(Locale.ROOT, "%,.0f", state.rowsChecked() / (nanos / 1e9)), state.result());
         out.flush();
         return new Pass(tuning, nanos, state);
     }
@@ -122,6 +133,14 @@ final class VerifyBench {
             }
             return System.nanoTime() - t0;
         }
+    }
+
+    private void row(Object... columns) {
+        out.println(String.format(Locale.ROOT, ROW, columns).stripTrailing());
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
     }
 
     private String setting(String name) throws SQLException {

@@ -122,7 +122,8 @@ class VerifyWorkersTest {
         VerifierTest.expandAndBackfill(db, plan);
 
         // 15,000 rows per chunk is more than a sample keeps per chunk: the bounds come from a sample of the pages.
-        VerifyState clean = verifier(db, 15_000, 2).run(plan, 1, "", Verifier.Listener.NONE);
+        VerifyState clean = new Verifier(db, EngineSettings.defaults("test"), VerifyTuning.defaults().withChunkSize(15_000)
+                .withParallelism(2).withWholeTableRows(0)).run(plan, 1, "", Verifier.Listener.NONE);
         assertThat(clean.result()).as(clean.describe()).isEqualTo(VerifyState.PASSED);
         assertThat(clean.rowsWalked()).isEqualTo(120_000);
         assertThat((double) clean.chunksDone()).isCloseTo(9, within(3.0));
@@ -197,7 +198,11 @@ class VerifyWorkersTest {
             BackfillTest.runShards(db, BackfillTuning.defaults(), plan, 1);
             engine.apply(plan, Step.BACKFILL, null, StepListener.NONE);
             for (int pass = 1; pass <= 4; pass++) {
-                passes.add(verifier(db, 1_000 + 700 * pass, 2).run(plan, pass, "", Verifier.Listener.NONE));
+                // Odd passes compare the table whole (one snapshot), even ones chunk by chunk (a snapshot each).
+                Verifier v = pass % 2 == 1 ? verifier(db, 1_000 + 700 * pass, 2)
+                        : new Verifier(db, EngineSettings.defaults("test"), VerifyTuning.defaults()
+                        .withChunkSize(1_000 + 700 * pass).withParallelism(2).withWholeTableRows(0));
+                passes.add(v.run(plan, pass, "", Verifier.Listener.NONE));
             }
             assertThat(writers.writes.get()).isGreaterThan(100);
         }
@@ -205,5 +210,12 @@ class VerifyWorkersTest {
             assertThat(p.result()).as(p.describe()).isEqualTo(VerifyState.PASSED);
             assertThat(p.rowsChecked()).isGreaterThan(20_000);
         });
+        for (int i = 0; i < passes.size(); i++) {
+            // A whole pass's two sides always agree in its snapshot: falling back to chunks would be a false difference.
+            assertThat(passes.get(i).chunksDone()).as("pass " + (i + 1)).isEqualTo(i % 2 == 0 ? 1 : passes.get(i).chunksDone());
+            if (i % 2 == 1) {
+                assertThat(passes.get(i).chunksDone()).as("pass " + (i + 1) + ", chunk by chunk").isGreaterThan(1);
+            }
+        }
     }
 }

@@ -44,6 +44,7 @@ class OperatorVerifyWorkersTest extends dev.tandem.testing.OperatorWithJobs {
         VerifySpec v = new VerifySpec();
         v.setChunkSize(1000);
         v.setParallelism(3);
+        v.setWholeTableRows(0); // chunk by chunk, however small the table: the pods share its chunks
         spec.setVerify(v);
         client.resource(m).create();
         Resource<SchemaMigration> r = client.resources(SchemaMigration.class).inNamespace(ns).withName("m");
@@ -60,7 +61,8 @@ class OperatorVerifyWorkersTest extends dev.tandem.testing.OperatorWithJobs {
         assertThat(job.getSpec().getCompletionMode()).isEqualTo("Indexed");
         assertThat(job.getSpec().getCompletions()).isEqualTo(3);
         assertThat(job.getSpec().getParallelism()).isEqualTo(3);
-        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("--workers=3");
+        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("--workers=3",
+                "--whole-table-rows=0");
         assertThat(jobController.output).anySatisfy(o -> assertThat(o).contains("worker 2 of 3"));
     }
 }

@@ -49,6 +49,16 @@ public class VerifySpec {
             + "old key is compared by one worker.")
     private Integer parallelism;
 
+    @Default("20000000")
+    @Min(0)
+    @Max(1000000000)
+    @JsonPropertyDescription("An entry whose old table holds at most this many rows (the planner's estimate) is first "
+            + "compared whole: both tables hashed in one REPEATABLE READ snapshot by sequential scans (PostgreSQL's "
+            + "parallel workers may join), about twice as fast as key ranges. Only when the whole differs are its chunks "
+            + "compared, finding the rows. That snapshot holds back VACUUM while it lasts (about a second per two million "
+            + "rows on a small machine) and a pass killed during it compares the entry again. 0: always chunk by chunk.")
+    private Integer wholeTableRows;
+
     @Default("1000")
     @Min(0)
     @Max(100000)
@@ -75,6 +85,8 @@ public class VerifySpec {
     public void setChunkSize(Integer chunkSize) { this.chunkSize = chunkSize; }
     public Integer getParallelism() { return parallelism; }
     public void setParallelism(Integer parallelism) { this.parallelism = parallelism; }
+    public Integer getWholeTableRows() { return wholeTableRows; }
+    public void setWholeTableRows(Integer wholeTableRows) { this.wholeTableRows = wholeTableRows; }
     public Integer getMaxRecordedMismatches() { return maxRecordedMismatches; }
     public void setMaxRecordedMismatches(Integer maxRecordedMismatches) { this.maxRecordedMismatches = maxRecordedMismatches; }
     public String getRetry() { return retry; }
