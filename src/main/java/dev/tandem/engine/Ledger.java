@@ -228,12 +228,28 @@ final class Ledger {
         }
     }
 
-    /** Session-level lock, waiting for it. */
+    /**
+     * Session-level lock, waiting for it as long as its holder keeps it (its holder's work has a
+     * statement timeout of its own): a role's or database's lock_timeout does not end the wait.
+     */
     void sessionLock(Connection c, String key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
-            ps.setInt(1, LOCK_CLASS);
-            ps.setString(2, key);
-            ps.execute();
+        c.setAutoCommit(false);
+        try {
+            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', '0', true), "
+                    + "set_config('statement_timeout', '0', true)")) {
+                ps.execute();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
+                ps.setInt(1, LOCK_CLASS);
+                ps.setString(2, key);
+                ps.execute();
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 

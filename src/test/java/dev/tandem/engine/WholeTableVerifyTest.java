@@ -46,7 +46,7 @@ class WholeTableVerifyTest {
 
     private static DatabaseTarget gatedUsers(String name, MigrationPlan plan) throws Exception {
         DatabaseTarget db = TestDatabase.fresh(name);
-        TestDatabase.exec(db, "CREATE FUNCTION gate(v text, id bigint) RETURNS text LANGUAGE plpgsql AS $$ BEGIN "
+        TestDatabase.exec(db, "CREATE FUNCTION gate(v text, id bigint) RETURNS text LANGUAGE plpgsql SET lock_timeout = 0 AS $$ BEGIN "
                 + "IF id = " + GATE_ROW + " AND current_setting('application_name') = 'tandem-verify' THEN "
                 + "PERFORM pg_advisory_lock_shared(" + GATE_LOCK + "); PERFORM pg_advisory_unlock_shared(" + GATE_LOCK + "); "
                 + "END IF; RETURN v; END $$");
@@ -135,6 +135,36 @@ class WholeTableVerifyTest {
         assertThat(after.rowsWalked()).isEqualTo(USERS);
         assertThat(after.rowsChecked()).as("19000 and 950000 joined the synced set, 19001 and 3 left it").isEqualTo(USERS - USERS / 10);
         assertThat(TestDatabase.query(db, "SELECT full_name FROM users_pii WHERE user_id = 19000")).isEqualTo("changed late");
+    }
+
+    @Test
+    void aWorkerWaitsForTheEntryAnotherComparesWholeHoweverShortTheDatabasesLockTimeout() throws Exception {
+        MigrationPlan plan = gatedPlan();
+        DatabaseTarget db = gatedUsers("vw_gate_wait", plan);
+        TestDatabase.exec(db, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), "
+                + "'200ms'); END $$");
+        try (Connection gate = db.connect("test-gate"); Statement g = gate.createStatement()) {
+            g.execute("SELECT pg_advisory_lock(" + GATE_LOCK + ")");
+            CompletableFuture<VerifyState> pass = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return verifier(db, VerifyTuning.defaults()).run(plan, 1, "", Verifier.Listener.NONE);
+                } catch (EngineException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitAtTheGate(db);
+            // The other worker waits for the entry's lock longer than the database's lock_timeout allows a wait.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() ->
+                    (Long) TestDatabase.query(db, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                            + "WHERE a.application_name = 'tandem-verify' AND l.locktype = 'advisory' AND NOT l.granted "
+                            + "AND l.classid = " + Ledger.LOCK_CLASS + " AND now() - a.query_start > interval '400 ms'") == 1L
+                            || pass.isDone());
+            assertThat(pass).as("the waiting worker is still waiting").isNotDone();
+            g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
+            VerifyState s = pass.get(60, TimeUnit.SECONDS);
+            assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
+            assertThat(s.chunksDone()).isEqualTo(1);
+        }
     }
 
     @Test
