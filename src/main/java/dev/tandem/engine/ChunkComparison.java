@@ -28,13 +28,17 @@ final class ChunkComparison {
     private final String statementTimeout;
     private final int chunkSize;
     private final int maxRecorded;
+    /** PostgreSQL's parallel workers a whole-table statement may take: the pass's other workers wait meanwhile. */
+    private final int parallelWorkers;
 
-    ChunkComparison(Connection c, VerifySql q, EngineSettings settings, int chunkSize, int maxRecorded) {
+    /** @param parallelism the pass's workers: a whole-table statement keeps as many database processes busy */
+    ChunkComparison(Connection c, VerifySql q, EngineSettings settings, int chunkSize, int maxRecorded, int parallelism) {
         this.c = c;
         this.q = q;
         this.statementTimeout = Durations.toPostgres(settings.statementTimeout());
         this.chunkSize = chunkSize;
         this.maxRecorded = maxRecorded;
+        this.parallelWorkers = Math.max(0, parallelism - 1);
     }
 
     /** Work inside the snapshot. */
@@ -52,6 +56,16 @@ final class ChunkComparison {
 
     /** Runs {@code work} in one REPEATABLE READ, READ ONLY transaction: one snapshot, no writes. */
     static <T> T inSnapshot(Connection c, String statementTimeout, Plans plans, Work<T> work) throws SQLException {
+        return inSnapshot(c, statementTimeout, plans, -1, work);
+    }
+
+    /**
+     * The same; with {@link Plans#FREE} and {@code parallelWorkers >= 0}, each statement's scans may
+     * take that many of PostgreSQL's parallel workers (max_parallel_workers_per_gather), whatever the
+     * server's default.
+     */
+    static <T> T inSnapshot(Connection c, String statementTimeout, Plans plans, int parallelWorkers, Work<T> work)
+            throws SQLException {
         c.setAutoCommit(false);
         try {
             try (Statement s = c.createStatement()) {
@@ -63,11 +77,16 @@ final class ChunkComparison {
             // than walking the index; parallel workers started for each chunk cost more than they save: the
             // verification's workers are its parallelism (measured: docs/benchmarks.md).
             boolean ranges = plans == Plans.KEY_RANGES;
+            boolean parallel = !ranges && parallelWorkers >= 0;
             try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, true), "
                     + "set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)"
                     + (ranges ? ", set_config('max_parallel_workers_per_gather', '0', true), "
-                    + "set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)" : ""))) {
+                    + "set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)" : "")
+                    + (parallel ? ", set_config('max_parallel_workers_per_gather', ?, true)" : ""))) {
                 ps.setString(1, statementTimeout);
+                if (parallel) {
+                    ps.setString(2, Integer.toString(parallelWorkers));
+                }
                 ps.execute();
             }
             T result = work.run();
@@ -89,7 +108,7 @@ final class ChunkComparison {
      */
     ChunkResult whole() throws SQLException {
         try {
-            return inSnapshot(c, statementTimeout, Plans.FREE, () -> {
+            return inSnapshot(c, statementTimeout, Plans.FREE, parallelWorkers, () -> {
                 try (PreparedStatement ps = c.prepareStatement(q.wholeHashes()); ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (rs.getLong(2) != rs.getLong(4) || !Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5))) {
@@ -229,8 +248,8 @@ final class ChunkComparison {
     ChunkResult buckets(long estimate) throws SQLException {
         ChunkResult chunk = new ChunkResult(maxRecorded);
         int buckets = (int) Math.max(1, Math.min(MAX_BUCKETS, estimate / Math.max(1, chunkSize)));
-        // One worker scans both whole tables: PostgreSQL may use parallel workers for that.
-        inSnapshot(c, statementTimeout, Plans.FREE, () -> {
+        // One worker scans both whole tables, with as many of PostgreSQL's parallel workers as the pass has others.
+        inSnapshot(c, statementTimeout, Plans.FREE, parallelWorkers, () -> {
             List<String> failing = new ArrayList<>();
             List<Long> differing = new ArrayList<>();
             SQLException error;

@@ -174,7 +174,8 @@ public final class Verifier {
                              Listener listener) throws SQLException, EngineException {
         VerifySql q = new VerifySql(entry, Catalog.columnTypes(c, entry.target(), VerifySql.compared(entry), entry.name()),
                 Catalog.columnTypes(c, entry.source(), entry.sourceKey(), entry.name()));
-        ChunkComparison compare = new ChunkComparison(c, q, settings, tuning.chunkSize(), tuning.maxRecordedMismatches());
+        ChunkComparison compare = new ChunkComparison(c, q, settings, tuning.chunkSize(), tuning.maxRecordedMismatches(),
+                tuning.parallelism());
         setUp(c, plan, pass, q, compare, workers, listener);
         ChunkClaims claims = new ChunkClaims(c, ledger, plan, pass, entry, worker, workers);
         int after = -1;

@@ -1,8 +1,10 @@
 package dev.tandem.engine;
 
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
+import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
+import dev.tandem.plan.VerifySql;
 import dev.tandem.plan.VerifyTuning;
 import dev.tandem.testing.ChildJvm;
 import dev.tandem.testing.Specs;
@@ -11,6 +13,7 @@ import dev.tandem.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -196,6 +199,36 @@ class WholeTableVerifyTest {
             assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
             assertThat(s.rowsWalked()).isEqualTo(USERS);
             assertThat(s.chunksDone()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theWholeTablesAreReadWithThePassesWorkersAsPostgresParallelWorkersWhateverTheServersDefault() throws Exception {
+        MigrationPlan plan = VerifierTest.usersPlan();
+        DatabaseTarget db = VerifierTest.backfilledUsers("vw_parallel", 2_000, plan);
+        // A server that plans no parallel worker of its own, and would take one for any table if allowed.
+        TestDatabase.exec(db, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET max_parallel_workers_per_gather = 0', "
+                + "current_database()); EXECUTE format('ALTER DATABASE %I SET parallel_setup_cost = 0', current_database()); "
+                + "EXECUTE format('ALTER DATABASE %I SET parallel_tuple_cost = 0', current_database()); "
+                + "EXECUTE format('ALTER DATABASE %I SET min_parallel_table_scan_size = 0', current_database()); END $$");
+        CompiledSync entry = plan.sync().get(0);
+        try (Connection c = db.connect("test")) {
+            VerifySql q = new VerifySql(entry, Catalog.columnTypes(c, entry.target(), VerifySql.compared(entry), entry.name()),
+                    Catalog.columnTypes(c, entry.source(), entry.sourceKey(), entry.name()));
+            ChunkComparison.Work<String> explain = () -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN " + q.wholeHashes())) {
+                    StringBuilder lines = new StringBuilder();
+                    while (rs.next()) {
+                        lines.append(rs.getString(1)).append('\n');
+                    }
+                    return lines.toString();
+                }
+            };
+            assertThat(ChunkComparison.inSnapshot(c, "1min", ChunkComparison.Plans.FREE, explain))
+                    .as("the server's own setting").doesNotContain("Workers Planned");
+            assertThat(ChunkComparison.inSnapshot(c, "1min", ChunkComparison.Plans.FREE, 1, explain))
+                    .as("two workers: one of PostgreSQL's beside the backend").contains("Workers Planned: 1")
+                    .doesNotContain("Workers Planned: 2");
         }
     }
 

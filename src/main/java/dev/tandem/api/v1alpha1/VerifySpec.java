@@ -53,8 +53,9 @@ public class VerifySpec {
     @Min(0)
     @Max(1000000000)
     @JsonPropertyDescription("An entry whose old table holds at most this many rows (the planner's estimate) is first "
-            + "compared whole: both tables hashed in one REPEATABLE READ snapshot by sequential scans (PostgreSQL's "
-            + "parallel workers may join), about twice as fast as key ranges. Only when the whole differs are its chunks "
+            + "compared whole: both tables hashed in one REPEATABLE READ snapshot by sequential scans, with parallelism - 1 "
+            + "of PostgreSQL's parallel workers (whatever the server's default) while the other workers wait, about "
+            + "twice as fast as key ranges. Only when the whole differs are its chunks "
             + "compared, finding the rows. That snapshot holds back VACUUM while it lasts (about a second per two million "
             + "rows on a small machine) and a pass killed during it compares the entry again. 0: always chunk by chunk.")
     private Integer wholeTableRows;
