@@ -37,9 +37,37 @@ final class Catalog {
 
     /** Rows of the entry's source table: the planner's estimate, or a count when there is none. */
     static long estimate(Connection c, CompiledSync entry) throws SQLException {
+        return estimate(c, entry.source());
+    }
+
+    /**
+     * Whether a table (qualified, quoted name) holds at most {@code limit} rows: by the planner's
+     * estimate, or, when it has none, by counting no further than one row past the limit.
+     */
+    static boolean atMost(Connection c, String table, long limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?) "
+                + "AND reltuples >= 0")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return rs.getLong(1) <= limit;
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (SELECT FROM " + table + " LIMIT ?) x")) {
+            ps.setLong(1, limit + 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) <= limit;
+            }
+        }
+    }
+
+    /** Rows of a table (qualified, quoted name): the planner's estimate, or a count when it has none. */
+    static long estimate(Connection c, String table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT CASE WHEN reltuples < 0 THEN -1 ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(?)")) {
-            ps.setString(1, entry.source());
+            ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 long n = rs.next() ? rs.getLong(1) : -1;
                 if (n >= 0) {
@@ -47,7 +75,7 @@ final class Catalog {
                 }
             }
         }
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + entry.source())) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
         }

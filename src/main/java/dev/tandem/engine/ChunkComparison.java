@@ -2,6 +2,7 @@ package dev.tandem.engine;
 
 import dev.tandem.plan.Durations;
 import dev.tandem.plan.VerifySql;
+import dev.tandem.plan.VerifyTuning;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -26,6 +27,8 @@ final class ChunkComparison {
     private final Connection c;
     private final VerifySql q;
     private final String statementTimeout;
+    /** statement_timeout of a whole-table comparison: its snapshot's age at most. */
+    private final String wholeTimeout;
     private final int chunkSize;
     private final int maxRecorded;
     /** PostgreSQL's parallel workers a whole-table statement may take: the pass's other workers wait meanwhile. */
@@ -36,6 +39,8 @@ final class ChunkComparison {
         this.c = c;
         this.q = q;
         this.statementTimeout = Durations.toPostgres(settings.statementTimeout());
+        this.wholeTimeout = Durations.toPostgres(settings.statementTimeout().compareTo(VerifyTuning.WHOLE_TABLE_TIMEOUT) < 0
+                ? settings.statementTimeout() : VerifyTuning.WHOLE_TABLE_TIMEOUT);
         this.chunkSize = chunkSize;
         this.maxRecorded = maxRecorded;
         this.parallelWorkers = Math.max(0, parallelism - 1);
@@ -108,7 +113,7 @@ final class ChunkComparison {
      */
     ChunkResult whole() throws SQLException {
         try {
-            return inSnapshot(c, statementTimeout, Plans.FREE, parallelWorkers, () -> {
+            return inSnapshot(c, wholeTimeout, Plans.FREE, parallelWorkers, () -> {
                 try (PreparedStatement ps = c.prepareStatement(q.wholeHashes()); ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (rs.getLong(2) != rs.getLong(4) || !Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5))) {

@@ -1,5 +1,6 @@
 package dev.tandem.engine;
 
+import dev.tandem.plan.Durations;
 import dev.tandem.plan.TrackingSql;
 import dev.tandem.api.v1alpha1.Step;
 
@@ -7,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -229,14 +231,16 @@ final class Ledger {
     }
 
     /**
-     * Session-level lock, waiting for it as long as its holder keeps it (its holder's work has a
-     * statement timeout of its own): a role's or database's lock_timeout does not end the wait.
+     * Session-level lock, waiting for it up to {@code max} (its holder's work is bounded by its own
+     * statement timeout), however short a role's or database's lock_timeout; false when the wait ran
+     * out (the lock is not held then).
      */
-    void sessionLock(Connection c, String key) throws SQLException {
+    boolean sessionLock(Connection c, String key, Duration max) throws SQLException {
         c.setAutoCommit(false);
         try {
-            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', '0', true), "
+            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true), "
                     + "set_config('statement_timeout', '0', true)")) {
+                ps.setString(1, Durations.toPostgres(max));
                 ps.execute();
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
@@ -245,7 +249,14 @@ final class Ledger {
                 ps.execute();
             }
             c.commit();
-        } catch (SQLException | RuntimeException e) {
+            return true;
+        } catch (SQLException e) {
+            c.rollback();
+            if (Sql.LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
+        } catch (RuntimeException e) {
             c.rollback();
             throw e;
         } finally {

@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * from {@link VerifySql}). The sync triggers write both storages in the writer's own transaction,
  * so every committed snapshot has new == f(old): no false alarm under concurrent writes.
  *
- * <p>An entry keyed by its old key whose old table is small enough (tuning.wholeTableRows) is
- * first compared whole: both tables hashed in one snapshot by sequential scans, a third of the
- * cost of walking their key indexes. When both sides agree, that is the entry's one chunk. Else
+ * <p>An entry keyed by its old key whose tables are small enough (tuning.wholeTableRows) is first
+ * compared whole: both tables hashed in one snapshot by sequential scans, about half the time of
+ * walking their key indexes. When both sides agree, that is the entry's one chunk. Else
  * (and above the limit) the pass cuts the entry into chunks ({@link VerifyChunks}) compared each in
  * a snapshot of its own, which finds the rows, and no transaction stays open longer than a chunk
  * (which would hold back VACUUM).
@@ -153,10 +153,8 @@ public final class Verifier {
             // Held while this worker runs: the others help it only then (a session lock, gone with the connection).
             // Not taken when a helper is checking it at that instant: this worker is then not helped, nothing else.
             ledger.trySessionLock(c, ChunkClaims.presence(plan, pass, worker, workers));
-            // Each worker starts at an entry of its own: entries compared whole are then compared at once.
-            List<CompiledSync> entries = plan.sync();
-            for (int i = 0; i < entries.size(); i++) {
-                verifyEntry(c, plan, pass, entries.get((worker + i) % entries.size()), worker, workers, listener);
+            for (CompiledSync entry : plan.sync()) {
+                verifyEntry(c, plan, pass, entry, worker, workers, listener);
             }
             if (VerifyChunks.complete(c, ledger, plan, pass)) {
                 end(c, plan, pass);
@@ -192,18 +190,21 @@ public final class Verifier {
     }
 
     /**
-     * Compares the entry whole when the pass has not touched it yet and it is small enough
-     * (tuning.wholeTableRows): when both sides agree, it is done. Else cuts it into chunks (once per
-     * pass). Under the entry's lock: the other workers wait for the answer.
+     * Compares the entry whole when the pass has not touched it yet and it may be
+     * ({@link #wholeFirst}): when both sides agree, it is done. Else cuts it into chunks (once per
+     * pass). Under the entry's lock: the other workers wait for the answer, the comparison's
+     * PostgreSQL parallel workers taking their cores meanwhile. A worker that waits longer than a
+     * statement may run leaves the entry to the holder (its chunks, if any, still wait for it).
      */
     private void setUp(Connection c, MigrationPlan plan, int pass, VerifySql q, ChunkComparison compare, int workers,
                        Listener listener) throws SQLException, EngineException {
         CompiledSync entry = q.entry();
         String lock = ChunkClaims.entry(plan, pass, entry);
-        ledger.sessionLock(c, lock);
+        if (!ledger.sessionLock(c, lock, settings.statementTimeout())) {
+            return;
+        }
         try {
-            if (q.aligned() && tuning.wholeTableRows() > 0 && VerifyChunks.untouched(c, ledger, plan, pass, entry)
-                    && Catalog.estimate(c, entry) <= tuning.wholeTableRows()) {
+            if (VerifyChunks.untouched(c, ledger, plan, pass, entry) && wholeFirst(c, q)) {
                 ChunkResult whole = compare.whole();
                 if (whole != null) {
                     if (records.recordWhole(c, plan, pass, entry, whole)) {
@@ -216,6 +217,17 @@ public final class Verifier {
         } finally {
             ledger.sessionUnlock(c, lock);
         }
+    }
+
+    /**
+     * Whether the entry is compared whole first: it may be ({@link VerifySql#comparableWhole}), and
+     * both its tables hold at most tuning.wholeTableRows rows (a shared new table holds every
+     * entry's rows, and the whole comparison reads all of them).
+     */
+    private boolean wholeFirst(Connection c, VerifySql q) throws SQLException {
+        long limit = tuning.wholeTableRows();
+        return limit > 0 && q.comparableWhole() && Catalog.atMost(c, q.entry().source(), limit)
+                && Catalog.atMost(c, q.entry().target(), limit);
     }
 
     /** Compares and records a chunk this worker holds, and lets it go. */

@@ -23,10 +23,11 @@ import java.util.stream.IntStream;
  * forms do: NULL and '' differ, and so do timestamps of another precision. Rows are compared by
  * their text form in the row diff.
  *
- * <p><b>Chunks.</b> Aligned entries (the new key is the old key) are compared whole first (one range
- * holding every key, read by sequential scans), and in key ranges of the old key only when the whole
- * differs, on both sides through their key indexes; the ranges are cut once per pass from a sample
- * of the old keys. Other entries (a new key computed from other columns, many old rows to one new
+ * <p><b>Chunks.</b> Aligned entries (the new key is the old key) are compared in key ranges of the
+ * old key, on both sides through their key indexes; the ranges are cut once per pass from a sample
+ * of the old keys. Before that, an entry small enough may be compared whole ({@link #wholeHashes}:
+ * the range holding every key, which the planner reads by sequential scans), and is cut into ranges
+ * only when the whole differs. Other entries (a new key computed from other columns, many old rows to one new
  * row) are compared in hash buckets of the new key over the whole tables.
  */
 public final class VerifySql {
@@ -72,6 +73,15 @@ public final class VerifySql {
 
     public CompiledSync entry() {
         return entry;
+    }
+
+    /**
+     * Whether the entry may be compared whole first: keyed by its old key, and not an entry whose new
+     * table keeps rows its old side has lost (onDelete: Keep, not in place): its whole never agrees
+     * once a row is gone, only the row diff leaves such rows out.
+     */
+    public boolean comparableWhole() {
+        return aligned() && !(entry.keep() && !entry.inPlace());
     }
 
     /** Whether the entry is compared in key ranges (else in hash buckets of the new key). */

@@ -23,6 +23,11 @@ public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSiz
     public static final int DEFAULT_PARALLELISM = 2;
     /** About ten seconds of one snapshot on a small machine (two million rows a second or more). */
     public static final long DEFAULT_WHOLE_TABLE_ROWS = 20_000_000;
+    /**
+     * A whole-table comparison that runs longer is cancelled and the entry compared chunk by chunk:
+     * its snapshot holds back VACUUM no longer than this (the statement timeout, when shorter).
+     */
+    public static final Duration WHOLE_TABLE_TIMEOUT = Duration.ofMinutes(5);
 
     public VerifyTuning {
         parallelism = Math.max(1, parallelism);

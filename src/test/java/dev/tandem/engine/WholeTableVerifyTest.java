@@ -1,6 +1,7 @@
 package dev.tandem.engine;
 
 import dev.tandem.api.v1alpha1.SchemaMigrationSpec;
+import dev.tandem.api.v1alpha1.SyncSpec;
 import dev.tandem.plan.CompiledSync;
 import dev.tandem.plan.MigrationPlan;
 import dev.tandem.plan.Planner;
@@ -40,11 +41,39 @@ class WholeTableVerifyTest {
      * {@value #GATE_ROW} waits while someone holds advisory lock {@value #GATE_LOCK}.
      */
     static MigrationPlan gatedPlan() {
+        return gatedPlan(false);
+    }
+
+    /** The same, with onDelete: Keep when {@code keep}. */
+    static MigrationPlan gatedPlan(boolean keep) {
         SchemaMigrationSpec spec = Specs.of(VerifierTest.PII, null, null, null);
-        spec.setSync(List.of(SyncSpecs.entry("full-name", "users", List.of("id"), "full_name IS NOT NULL", "users_pii",
+        SyncSpec entry = SyncSpecs.entry("full-name", "users", List.of("id"), "full_name IS NOT NULL", "users_pii",
                 List.of("user_id"), Map.of("user_id", "id", "full_name", "gate(full_name, id)", "nickname", "nickname",
-                        "created_at", "created_at"))));
+                        "created_at", "created_at"));
+        if (keep) {
+            entry.setOnDelete(SyncSpec.OnDelete.Keep);
+        }
+        spec.setSync(List.of(entry));
         return Planner.plan("ns", "whole", spec);
+    }
+
+    /** The statement of the verification connection waiting at the gate. */
+    private static String atTheGate(DatabaseTarget db) {
+        return (String) TestDatabase.query(db, "SELECT a.query FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                + "WHERE a.application_name = 'tandem-verify' AND l.locktype = 'advisory' AND NOT l.granted "
+                + "AND l.classid = 0 AND l.objid = " + GATE_LOCK + " AND l.objsubid = 1");
+    }
+
+    /** Runs a pass in the background. */
+    private static CompletableFuture<VerifyState> start(DatabaseTarget db, VerifyTuning tuning, MigrationPlan plan,
+                                                        int pass) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return verifier(db, tuning).run(plan, pass, "", Verifier.Listener.NONE);
+            } catch (EngineException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static DatabaseTarget gatedUsers(String name, MigrationPlan plan) throws Exception {
@@ -117,6 +146,7 @@ class WholeTableVerifyTest {
                 }
             });
             awaitAtTheGate(db);
+            assertThat(atTheGate(db)).as("the whole comparison: no key range bound").doesNotContain("$1");
             // The old side is read up to user 10,000 when these commit (each through the sync trigger): rows read
             // already and rows still ahead change, a key moves past every key, a row goes, a row comes.
             TestDatabase.exec(db, "UPDATE users SET full_name = 'changed early' WHERE id = 1");
@@ -138,6 +168,39 @@ class WholeTableVerifyTest {
         assertThat(after.rowsWalked()).isEqualTo(USERS);
         assertThat(after.rowsChecked()).as("19000 and 950000 joined the synced set, 19001 and 3 left it").isEqualTo(USERS - USERS / 10);
         assertThat(TestDatabase.query(db, "SELECT full_name FROM users_pii WHERE user_id = 19000")).isEqualTo("changed late");
+    }
+
+    @Test
+    void anEntryWhoseNewTableIsAboveTheLimitOrThatKeepsRowsIsComparedChunkByChunkAtOnce() throws Exception {
+        MigrationPlan plan = gatedPlan();
+        DatabaseTarget db = gatedUsers("vw_big_target", plan);
+        // The new table holds more rows than the old one (rows another writer put there): above the limit, it alone.
+        VerifierTest.plant(db, "INSERT INTO users_pii SELECT 1000000 + g, 'other', NULL, now() FROM generate_series(1, 5000) g; "
+                + "ANALYZE users_pii");
+        try (Connection gate = db.connect("test-gate"); Statement g = gate.createStatement()) {
+            g.execute("SELECT pg_advisory_lock(" + GATE_LOCK + ")");
+            CompletableFuture<VerifyState> pass = start(db, VerifyTuning.defaults().withWholeTableRows(USERS + 1_000), plan, 1);
+            awaitAtTheGate(db);
+            assertThat(atTheGate(db)).as("a chunk's statement, bound by its key range").contains("$1");
+            g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
+            VerifyState s = pass.get(60, TimeUnit.SECONDS);
+            assertThat(s.extra()).isEqualTo(5_000);
+            assertThat(s.chunksDone()).isGreaterThan(1);
+        }
+
+        MigrationPlan keep = gatedPlan(true);
+        DatabaseTarget kept = gatedUsers("vw_keep", keep);
+        TestDatabase.exec(kept, "DELETE FROM users WHERE id = 5");
+        try (Connection gate = kept.connect("test-gate"); Statement g = gate.createStatement()) {
+            g.execute("SELECT pg_advisory_lock(" + GATE_LOCK + ")");
+            CompletableFuture<VerifyState> pass = start(kept, VerifyTuning.defaults(), keep, 1);
+            awaitAtTheGate(kept);
+            assertThat(atTheGate(kept)).as("onDelete: Keep: a chunk's statement").contains("$1");
+            g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
+            VerifyState s = pass.get(60, TimeUnit.SECONDS);
+            assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
+            assertThat(s.chunksDone()).isGreaterThan(1);
+        }
     }
 
     @Test

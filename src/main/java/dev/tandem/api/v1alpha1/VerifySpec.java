@@ -45,19 +45,22 @@ public class VerifySpec {
     @Max(64)
     @JsonPropertyDescription("Workers comparing a pass's chunks at once, each on its own connection (each keeps about "
             + "one database core busy; 1 on a database without a spare core): each pass is an Indexed Job whose worker i "
-            + "compares every parallelism-th chunk (tandem run starts as many threads). An entry whose new key is not its "
-            + "old key is compared by one worker.")
+            + "compares every parallelism-th chunk (tandem run starts as many threads). An entry compared whole, or one "
+            + "whose new key is not its old key, is compared by one worker with parallelism - 1 of PostgreSQL's parallel "
+            + "workers.")
     private Integer parallelism;
 
     @Default("20000000")
     @Min(0)
     @Max(1000000000)
-    @JsonPropertyDescription("An entry whose old table holds at most this many rows (the planner's estimate) is first "
-            + "compared whole: both tables hashed in one REPEATABLE READ snapshot by sequential scans, with parallelism - 1 "
-            + "of PostgreSQL's parallel workers (whatever the server's default) while the other workers wait, about "
-            + "twice as fast as key ranges. Only when the whole differs are its chunks "
-            + "compared, finding the rows. That snapshot holds back VACUUM while it lasts (about a second per two million "
-            + "rows on a small machine) and a pass killed during it compares the entry again. 0: always chunk by chunk.")
+    @JsonPropertyDescription("An entry keyed by its old key whose old and new tables each hold at most this many rows "
+            + "(the planner's estimates) is first compared whole: both tables hashed in one REPEATABLE READ snapshot by "
+            + "sequential scans, with parallelism - 1 of PostgreSQL's parallel workers (whatever the server's "
+            + "max_parallel_workers_per_gather; its max_parallel_workers still caps them) while the other workers wait, "
+            + "about twice as fast as key ranges. Only when the whole differs (or runs 5 minutes) are its chunks "
+            + "compared, finding the rows; an entry with onDelete: Keep is always compared chunk by chunk. That snapshot "
+            + "holds back VACUUM while it lasts (about a second per two million rows on a small machine) and a pass "
+            + "killed during it compares the entry again. 0: always chunk by chunk.")
     private Integer wholeTableRows;
 
     @Default("1000")
