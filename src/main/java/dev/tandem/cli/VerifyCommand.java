@@ -61,8 +61,8 @@ public class VerifyCommand implements Callable<Integer> {
     int workers;
 
     @Option(names = "--whole-table-rows", defaultValue = "" + VerifyTuning.DEFAULT_WHOLE_TABLE_ROWS,
-            description = "An entry whose old table is estimated at no more rows is first compared whole, in one "
-                    + "snapshot; 0 to 1000000000, 0 for chunk by chunk (default: ${DEFAULT-VALUE}).")
+            description = "An entry whose old and new tables are estimated at no more rows each is first compared "
+                    + "whole, in one snapshot; 0 to 1000000000, 0 for chunk by chunk (default: ${DEFAULT-VALUE}).")
     long wholeTableRows;
 
     @Option(names = "--worker", description = "Run only this worker (default: JOB_COMPLETION_INDEX in an Indexed Job; "
@@ -95,7 +95,7 @@ public class VerifyCommand implements Callable<Integer> {
                     + SpecValidator.MAX_RECORDED_MISMATCHES;
         }
         if (wholeTableRows < 0 || wholeTableRows > SpecValidator.MAX_WHOLE_TABLE_ROWS) {
-            return "--whole-table-rows: " + wholeTableRows + " is out of range; give old rows up to which an entry is "
+            return "--whole-table-rows: " + wholeTableRows + " is out of range; give the rows per table up to which an entry is "
                     + "first compared whole, from 0 (chunk by chunk) to " + SpecValidator.MAX_WHOLE_TABLE_ROWS;
         }
         String index = env.get("JOB_COMPLETION_INDEX");

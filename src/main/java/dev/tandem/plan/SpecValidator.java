@@ -137,7 +137,7 @@ public final class SpecValidator {
         checkRange(errors, "spec.verify.parallelism", verify.getParallelism(), 1, MAX_PARALLELISM,
                 "workers comparing chunks at once");
         checkRange(errors, "spec.verify.wholeTableRows", verify.getWholeTableRows(), 0, MAX_WHOLE_TABLE_ROWS,
-                "old rows up to which an entry is first compared whole, 0 for chunk by chunk");
+                "rows per table up to which an entry is first compared whole, 0 for chunk by chunk");
         checkRange(errors, "spec.verify.maxRecordedMismatches", verify.getMaxRecordedMismatches(), 0,
                 MAX_RECORDED_MISMATCHES, "mismatches recorded per pass");
         List<String> names = new ArrayList<>();

@@ -13,8 +13,8 @@ import java.util.List;
  * @param chunkSize             source rows per chunk
  * @param maxRecordedMismatches mismatching rows recorded per pass
  * @param parallelism           workers comparing a pass's chunks at once
- * @param wholeTableRows        an entry whose old table is estimated at no more rows is first compared whole, in
- *                              one snapshot; 0: always chunk by chunk
+ * @param wholeTableRows        an entry whose old and new tables are estimated at no more rows each is first
+ *                              compared whole, in one snapshot; 0: always chunk by chunk
  */
 public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSize, int maxRecordedMismatches,
                            int parallelism, long wholeTableRows) {
@@ -59,7 +59,7 @@ public record VerifyTuning(int cleanPasses, Duration reverifyEvery, int chunkSiz
         return new VerifyTuning(cleanPasses, reverifyEvery, chunkSize, maxRecordedMismatches, workers, wholeTableRows);
     }
 
-    /** The same tuning with entries of up to {@code rows} old rows first compared whole (0: never). */
+    /** The same tuning with entries whose tables hold up to {@code rows} rows each first compared whole (0: never). */
     public VerifyTuning withWholeTableRows(long rows) {
         return new VerifyTuning(cleanPasses, reverifyEvery, chunkSize, maxRecordedMismatches, parallelism, rows);
     }
