@@ -116,7 +116,7 @@ final class ChunkComparison {
             return inSnapshot(c, wholeTimeout, Plans.FREE, parallelWorkers, () -> {
                 try (PreparedStatement ps = c.prepareStatement(q.wholeHashes()); ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    if (rs.getLong(2) != rs.getLong(4) || !Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5))) {
+                    if (!agree(rs)) {
                         return null;
                     }
                     ChunkResult whole = new ChunkResult(maxRecorded);
@@ -169,7 +169,7 @@ final class ChunkComparison {
                 rs.next();
                 part.walked += rs.getLong(1);
                 part.checked += rs.getLong(2);
-                same = rs.getLong(2) == rs.getLong(4) && Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5));
+                same = agree(rs);
             }
         }
         if (!same) {
@@ -300,7 +300,7 @@ final class ChunkComparison {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         checked += rs.getLong(2);
-                        if (rs.getLong(2) != rs.getLong(4) || !Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5))) {
+                        if (!agree(rs)) {
                             differing.add(rs.getLong(1));
                         }
                     }
@@ -316,6 +316,11 @@ final class ChunkComparison {
             c.rollback(sp);
             return e;
         }
+    }
+
+    /** Whether a row of hashes (columns 2 to 5: old count, old hash, new count, new hash) has both sides alike. */
+    private static boolean agree(ResultSet rs) throws SQLException {
+        return rs.getLong(2) == rs.getLong(4) && Objects.equals(rs.getBigDecimal(3), rs.getBigDecimal(5));
     }
 
     /** Counts every mismatch a row diff returns (extra rows are checked rows too); keeps what may be recorded. */

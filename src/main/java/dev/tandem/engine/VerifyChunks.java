@@ -51,11 +51,7 @@ final class VerifyChunks {
         CompiledSync entry = q.entry();
         String progress = ledger.table(TrackingSql.VERIFY_PROGRESS);
         Transactions.inTransaction(c, () -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + progress + " (migration, pass, entry) "
-                    + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
-                bindEntry(ps, 1, plan, pass, entry);
-                ps.executeUpdate();
-            }
+            ensureProgress(c, ledger, plan, pass, entry);
             String[] resumeAfter;
             try (PreparedStatement ps = c.prepareStatement("SELECT chunks_planned IS NOT NULL OR done, last_key FROM "
                     + progress + " WHERE migration = ? AND pass = ? AND entry = ? FOR UPDATE")) {
@@ -79,6 +75,16 @@ final class VerifyChunks {
             }
             return null;
         });
+    }
+
+    /** Inserts the entry's row of the pass's progress unless it is there. */
+    static void ensureProgress(Connection c, Ledger ledger, MigrationPlan plan, int pass, CompiledSync entry)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table(TrackingSql.VERIFY_PROGRESS)
+                + " (migration, pass, entry) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+            bindEntry(ps, 1, plan, pass, entry);
+            ps.executeUpdate();
+        }
     }
 
     /**

@@ -142,13 +142,9 @@ final class VerifyRecords {
             throws SQLException, EngineException {
         return Transactions.inTransaction(c, () -> {
             stopIfCutOver(c, plan, pass);
-            String progress = ledger.table(TrackingSql.VERIFY_PROGRESS);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + progress + " (migration, pass, entry) "
-                    + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
-                VerifyChunks.bindEntry(ps, 1, plan, pass, entry);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + progress + " SET chunks_planned = 1, "
+            VerifyChunks.ensureProgress(c, ledger, plan, pass, entry);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PROGRESS)
+                    + " SET chunks_planned = 1, "
                     + "rows_walked = rows_walked + ?, rows_checked = rows_checked + ?, chunks = chunks + 1, "
                     + "updated_at = now() WHERE migration = ? AND pass = ? AND entry = ? AND chunks_planned IS NULL "
                     + "AND NOT done AND last_key IS NULL")) {

@@ -101,6 +101,27 @@ class WholeTableVerifyTest {
                         + "AND l.classid = 0 AND l.objid = " + GATE_LOCK + " AND l.objsubid = 1") == 1L);
     }
 
+    /** What a test does while the pass waits at the gate. */
+    private interface AtTheGate {
+        void run(String statement, CompletableFuture<VerifyState> pass) throws Exception;
+    }
+
+    /**
+     * Runs pass 1 with the gate held until {@code atTheGate} has run, given the statement that waits
+     * there; returns the pass as it ended.
+     */
+    private static VerifyState throughTheGate(DatabaseTarget db, MigrationPlan plan, VerifyTuning tuning,
+                                              AtTheGate atTheGate) throws Exception {
+        try (Connection gate = db.connect("test-gate"); Statement g = gate.createStatement()) {
+            g.execute("SELECT pg_advisory_lock(" + GATE_LOCK + ")");
+            CompletableFuture<VerifyState> pass = start(db, tuning, plan, 1);
+            awaitAtTheGate(db);
+            atTheGate.run(atTheGate(db), pass);
+            g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
+            return pass.get(60, TimeUnit.SECONDS);
+        }
+    }
+
     private static long chunksPlanned(DatabaseTarget db, int pass) {
         return ((Number) TestDatabase.query(db, "SELECT chunks_planned FROM tandem.verify_progress WHERE pass = " + pass))
                 .longValue();
@@ -136,17 +157,8 @@ class WholeTableVerifyTest {
     void writesCommittedWhileTheWholeTablesAreReadAreSeenByNeitherSide() throws Exception {
         MigrationPlan plan = gatedPlan();
         DatabaseTarget db = gatedUsers("vw_gate", plan);
-        try (Connection gate = db.connect("test-gate"); Statement g = gate.createStatement()) {
-            g.execute("SELECT pg_advisory_lock(" + GATE_LOCK + ")");
-            CompletableFuture<VerifyState> pass = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return verifier(db, VerifyTuning.defaults()).run(plan, 1, "", Verifier.Listener.NONE);
-                } catch (EngineException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            awaitAtTheGate(db);
-            assertThat(atTheGate(db)).as("the whole comparison: no key range bound").doesNotContain("$1");
+        VerifyState s = throughTheGate(db, plan, VerifyTuning.defaults(), (statement, pass) -> {
+            assertThat(statement).as("the whole comparison: no key range bound").doesNotContain("$1");
             // The old side is read up to user 10,000 when these commit (each through the sync trigger): rows read
             // already and rows still ahead change, a key moves past every key, a row goes, a row comes.
             TestDatabase.exec(db, "UPDATE users SET full_name = 'changed early' WHERE id = 1");
@@ -156,13 +168,11 @@ class WholeTableVerifyTest {
             TestDatabase.exec(db, "DELETE FROM users WHERE id = 3");
             TestDatabase.exec(db, "INSERT INTO users (id, full_name) VALUES (950000, 'inserted')");
             assertThat(pass).isNotDone();
-            g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
+        });
+        assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
+        assertThat(s.rowsWalked()).as("the rows of the snapshot taken before the writes").isEqualTo(USERS);
+        assertThat(s.chunksDone()).as("both sides agreed in one snapshot: no chunk was needed").isEqualTo(1);
 
-            VerifyState s = pass.get(60, TimeUnit.SECONDS);
-            assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
-            assertThat(s.rowsWalked()).as("the rows of the snapshot taken before the writes").isEqualTo(USERS);
-            assertThat(s.chunksDone()).as("both sides agreed in one snapshot: no chunk was needed").isEqualTo(1);
-        }
         VerifyState after = verifier(db, VerifyTuning.defaults()).run(plan, 2, "", Verifier.Listener.NONE);
         assertThat(after.result()).as(after.describe()).isEqualTo(VerifyState.PASSED);
         assertThat(after.rowsWalked()).isEqualTo(USERS);
@@ -177,30 +187,18 @@ class WholeTableVerifyTest {
         // The new table holds more rows than the old one (rows another writer put there): above the limit, it alone.
         VerifierTest.plant(db, "INSERT INTO users_pii SELECT 1000000 + g, 'other', NULL, now() FROM generate_series(1, 5000) g; "
                 + "ANALYZE users_pii");
-        try (Connection gate = db.connect("test-gate"); Statement g = gate.createStatement()) {
-            g.execute("SELECT pg_advisory_lock(" + GATE_LOCK + ")");
-            CompletableFuture<VerifyState> pass = start(db, VerifyTuning.defaults().withWholeTableRows(USERS + 1_000), plan, 1);
-            awaitAtTheGate(db);
-            assertThat(atTheGate(db)).as("a chunk's statement, bound by its key range").contains("$1");
-            g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
-            VerifyState s = pass.get(60, TimeUnit.SECONDS);
-            assertThat(s.extra()).isEqualTo(5_000);
-            assertThat(s.chunksDone()).isGreaterThan(1);
-        }
+        VerifyState big = throughTheGate(db, plan, VerifyTuning.defaults().withWholeTableRows(USERS + 1_000),
+                (statement, pass) -> assertThat(statement).as("a chunk's statement, bound by its key range").contains("$1"));
+        assertThat(big.extra()).isEqualTo(5_000);
+        assertThat(big.chunksDone()).isGreaterThan(1);
 
         MigrationPlan keep = gatedPlan(true);
         DatabaseTarget kept = gatedUsers("vw_keep", keep);
         TestDatabase.exec(kept, "DELETE FROM users WHERE id = 5");
-        try (Connection gate = kept.connect("test-gate"); Statement g = gate.createStatement()) {
-            g.execute("SELECT pg_advisory_lock(" + GATE_LOCK + ")");
-            CompletableFuture<VerifyState> pass = start(kept, VerifyTuning.defaults(), keep, 1);
-            awaitAtTheGate(kept);
-            assertThat(atTheGate(kept)).as("onDelete: Keep: a chunk's statement").contains("$1");
-            g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
-            VerifyState s = pass.get(60, TimeUnit.SECONDS);
-            assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
-            assertThat(s.chunksDone()).isGreaterThan(1);
-        }
+        VerifyState s = throughTheGate(kept, keep, VerifyTuning.defaults(),
+                (statement, pass) -> assertThat(statement).as("onDelete: Keep: a chunk's statement").contains("$1"));
+        assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
+        assertThat(s.chunksDone()).isGreaterThan(1);
     }
 
     @Test
@@ -209,16 +207,7 @@ class WholeTableVerifyTest {
         DatabaseTarget db = gatedUsers("vw_gate_wait", plan);
         TestDatabase.exec(db, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), "
                 + "'200ms'); END $$");
-        try (Connection gate = db.connect("test-gate"); Statement g = gate.createStatement()) {
-            g.execute("SELECT pg_advisory_lock(" + GATE_LOCK + ")");
-            CompletableFuture<VerifyState> pass = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return verifier(db, VerifyTuning.defaults()).run(plan, 1, "", Verifier.Listener.NONE);
-                } catch (EngineException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            awaitAtTheGate(db);
+        VerifyState s = throughTheGate(db, plan, VerifyTuning.defaults(), (statement, pass) -> {
             // The other worker waits for the entry's lock longer than the database's lock_timeout allows a wait.
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() ->
                     (Long) TestDatabase.query(db, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
@@ -226,11 +215,9 @@ class WholeTableVerifyTest {
                             + "AND l.classid = " + Ledger.LOCK_CLASS + " AND now() - a.query_start > interval '400 ms'") == 1L
                             || pass.isDone());
             assertThat(pass).as("the waiting worker is still waiting").isNotDone();
-            g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
-            VerifyState s = pass.get(60, TimeUnit.SECONDS);
-            assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
-            assertThat(s.chunksDone()).isEqualTo(1);
-        }
+        });
+        assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
+        assertThat(s.chunksDone()).isEqualTo(1);
     }
 
     @Test
@@ -250,13 +237,7 @@ class WholeTableVerifyTest {
             assertThat(reader.state(plan).running()).isTrue();
             assertThat(reader.state(plan).rowsWalked()).isZero();
             // The killed worker's statement still waits at the gate, holding the entry: the resumed pass waits for it.
-            CompletableFuture<VerifyState> resumed = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return reader.run(plan, 1, "", Verifier.Listener.NONE);
-                } catch (EngineException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<VerifyState> resumed = start(db, VerifyTuning.defaults(), plan, 1);
             g.execute("SELECT pg_advisory_unlock(" + GATE_LOCK + ")");
             VerifyState s = resumed.get(60, TimeUnit.SECONDS);
             assertThat(s.result()).as(s.describe()).isEqualTo(VerifyState.PASSED);
