@@ -37,8 +37,22 @@ final class Catalog {
 
     /** Rows of the entry's source table: the planner's estimate, or a count when there is none. */
     static long estimate(Connection c, CompiledSync entry) throws SQLException {
-        return estimate(c, entry.source());
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT CASE WHEN reltuples < 0 THEN -1 ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(?)")) {
+            ps.setString(1, entry.source());
+            try (ResultSet rs = ps.executeQuery()) {
+                long n = rs.next() ? rs.getLong(1) : -1;
+                if (n >= 0) {
+                    return n;
+                }
+            }
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + entry.source())) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
+
 
     /**
      * Whether a table (qualified, quoted name) holds at most {@code limit} rows: by the planner's
@@ -62,25 +76,6 @@ final class Catalog {
             }
         }
     }
-
-    /** Rows of a table (qualified, quoted name): the planner's estimate, or a count when it has none. */
-    static long estimate(Connection c, String table) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT CASE WHEN reltuples < 0 THEN -1 ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(?)")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                long n = rs.next() ? rs.getLong(1) : -1;
-                if (n >= 0) {
-                    return n;
-                }
-            }
-        }
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
 
     /** Rows per heap page of the entry's source, from the statistics (1 when unknown). */
     static double rowsPerPage(Connection c, CompiledSync entry) throws SQLException {

@@ -8,9 +8,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -235,32 +235,26 @@ final class Ledger {
      * statement timeout), however short a role's or database's lock_timeout; false when the wait ran
      * out (the lock is not held then).
      */
-    boolean sessionLock(Connection c, String key, Duration max) throws SQLException {
-        c.setAutoCommit(false);
+    boolean sessionLock(Connection c, String key, Duration max) throws SQLException, EngineException {
         try {
-            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true), "
-                    + "set_config('statement_timeout', '0', true)")) {
-                ps.setString(1, Durations.toPostgres(max));
-                ps.execute();
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
-                ps.setInt(1, LOCK_CLASS);
-                ps.setString(2, key);
-                ps.execute();
-            }
-            c.commit();
-            return true;
+            return Transactions.inTransaction(c, () -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT set_config('lock_timeout', ?, true), "
+                        + "set_config('statement_timeout', '0', true)")) {
+                    ps.setString(1, Durations.toPostgres(max));
+                    ps.execute();
+                }
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
+                    ps.setInt(1, LOCK_CLASS);
+                    ps.setString(2, key);
+                    ps.execute();
+                }
+                return true;
+            });
         } catch (SQLException e) {
-            c.rollback();
             if (Sql.LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                 return false;
             }
             throw e;
-        } catch (RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
         }
     }
 

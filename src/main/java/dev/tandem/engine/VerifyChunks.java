@@ -87,14 +87,16 @@ final class VerifyChunks {
         }
     }
 
+    /** A verify_progress row whose entry the pass has not touched yet (see {@link #untouched}). */
+    static final String UNTOUCHED = "chunks_planned IS NULL AND NOT done AND last_key IS NULL";
+
     /**
      * Whether the pass has not touched the entry yet: not compared whole, not cut into chunks, not
      * started by an older version (which walked it up to a last key).
      */
     static boolean untouched(Connection c, Ledger ledger, MigrationPlan plan, int pass, CompiledSync entry)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT chunks_planned IS NULL AND NOT done AND last_key IS NULL "
-                + "FROM " + ledger.table(TrackingSql.VERIFY_PROGRESS) + " WHERE migration = ? AND pass = ? AND entry = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + UNTOUCHED + " FROM " + ledger.table(TrackingSql.VERIFY_PROGRESS) + " WHERE migration = ? AND pass = ? AND entry = ?")) {
             bindEntry(ps, 1, plan, pass, entry);
             try (ResultSet rs = ps.executeQuery()) {
                 return !rs.next() || rs.getBoolean(1);

@@ -146,8 +146,7 @@ final class VerifyRecords {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table(TrackingSql.VERIFY_PROGRESS)
                     + " SET chunks_planned = 1, "
                     + "rows_walked = rows_walked + ?, rows_checked = rows_checked + ?, chunks = chunks + 1, "
-                    + "updated_at = now() WHERE migration = ? AND pass = ? AND entry = ? AND chunks_planned IS NULL "
-                    + "AND NOT done AND last_key IS NULL")) {
+                    + "updated_at = now() WHERE migration = ? AND pass = ? AND entry = ? AND " + VerifyChunks.UNTOUCHED)) {
                 ps.setLong(1, whole.walked);
                 ps.setLong(2, whole.checked);
                 VerifyChunks.bindEntry(ps, 3, plan, pass, entry);
